@@ -1,0 +1,416 @@
+/* Parsing and encoding of untrusted input: query strings, cursors, ids. */
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "ch.h"
+
+static int	hexval(int);
+static int	percent_decode(char *);
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * Decodes %XX escapes and '+' in place. Returns the decoded length, or -1
+ * on a malformed escape. The result may contain NUL bytes: callers check
+ * the returned length against strlen().
+ */
+static int
+percent_decode(char *s)
+{
+	char	*in, *out;
+	int	 hi, lo;
+
+	for (in = out = s; *in != '\0'; in++, out++) {
+		if (*in == '+') {
+			*out = ' ';
+		} else if (*in == '%') {
+			if ((hi = hexval(in[1])) == -1 ||
+			    (lo = hexval(in[2])) == -1)
+				return (-1);
+			*out = (char)((hi << 4) | lo);
+			in += 2;
+		} else {
+			*out = *in;
+		}
+	}
+	*out = '\0';
+
+	return ((int)(out - s));
+}
+
+/*
+ * Returns 1 when s[0..len) is well-formed UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF), else 0.
+ */
+int
+codec_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, n, k;
+	unsigned int		 cp, min;
+
+	for (i = 0; i < len; i += n) {
+		if (p[i] < 0x80) {
+			n = 1;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			n = 2;
+			cp = p[i] & 0x1f;
+			min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			n = 3;
+			cp = p[i] & 0x0f;
+			min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			n = 4;
+			cp = p[i] & 0x07;
+			min = 0x10000;
+		} else {
+			return (0);
+		}
+		if (i + n > len)
+			return (0);
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (0);
+	}
+
+	return (1);
+}
+
+/*
+ * Splits a query string (modified in place) into decoded arguments. On
+ * error returns a codec_query_error and points *bad at the offending
+ * argument name when there is one. Argument strings point into qs.
+ */
+int
+codec_query_parse(char *qs, struct codec_query *q, const char **bad)
+{
+	char	*arg, *next, *eq;
+	int	 i, nlen, vlen;
+
+	q->count = 0;
+	*bad = NULL;
+	if (qs == NULL)
+		return (CODEC_QUERY_OK);
+
+	for (arg = qs; arg != NULL; arg = next) {
+		if ((next = strchr(arg, '&')) != NULL)
+			*next++ = '\0';
+		if (*arg == '\0')
+			continue;
+		if (q->count == CODEC_QUERY_MAX)
+			return (CODEC_QUERY_TOO_MANY);
+
+		if ((eq = strchr(arg, '=')) != NULL)
+			*eq++ = '\0';
+		else
+			eq = arg + strlen(arg);
+
+		if ((nlen = percent_decode(arg)) == -1 ||
+		    (vlen = percent_decode(eq)) == -1)
+			return (CODEC_QUERY_BAD_ESCAPE);
+		if ((size_t)nlen != strlen(arg) || (size_t)vlen != strlen(eq)) {
+			*bad = (size_t)nlen == strlen(arg) ? arg : NULL;
+			return (CODEC_QUERY_NUL);
+		}
+		if (!codec_utf8_valid(arg, nlen))
+			return (CODEC_QUERY_BAD_UTF8);
+		*bad = arg;
+		if (!codec_utf8_valid(eq, vlen))
+			return (CODEC_QUERY_BAD_UTF8);
+		if (nlen == 0)
+			return (CODEC_QUERY_EMPTY_NAME);
+		for (i = 0; i < q->count; i++) {
+			if (strcmp(q->args[i].name, arg) == 0)
+				return (CODEC_QUERY_DUPLICATE);
+		}
+		*bad = NULL;
+
+		q->args[q->count].name = arg;
+		q->args[q->count].value = eq;
+		q->count++;
+	}
+
+	return (CODEC_QUERY_OK);
+}
+
+const char *
+codec_query_get(const struct codec_query *q, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < q->count; i++) {
+		if (strcmp(q->args[i].name, name) == 0)
+			return (q->args[i].value);
+	}
+
+	return (NULL);
+}
+
+/*
+ * Parses a plain decimal integer (optional '-', digits only, no spaces or
+ * '+') within [min, max]. Returns 0 and sets *out, or -1.
+ */
+int
+codec_parse_int(const char *s, long long min, long long max, long long *out)
+{
+	const char	*p;
+	long long	 v;
+	char		*end;
+
+	if (s == NULL || *s == '\0')
+		return (-1);
+	p = (*s == '-') ? s + 1 : s;
+	if (*p == '\0' || strlen(p) > 19)
+		return (-1);
+	for (; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p))
+			return (-1);
+	}
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (-1);
+
+	*out = v;
+	return (0);
+}
+
+/* Returns 1 for a canonical 8-4-4-4-12 hexadecimal UUID, else 0. */
+int
+codec_is_uuid(const char *s)
+{
+	int	i;
+
+	if (s == NULL || strlen(s) != 36)
+		return (0);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (hexval((unsigned char)s[i]) == -1) {
+			return (0);
+		}
+	}
+
+	return (1);
+}
+
+/* A caller's X-Request-Id is kept when it is short and plain. */
+int
+codec_request_id_ok(const char *s)
+{
+	size_t	i, len;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len > CODEC_REQUEST_ID_MAX)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr("._:-", s[i]) == NULL)
+			return (0);
+	}
+
+	return (1);
+}
+
+/* Writes a random UUID (version 4) into buf, which holds at least 37. */
+void
+codec_request_id_new(char *buf, size_t len)
+{
+	unsigned char	r[16];
+
+	randombytes_buf(r, sizeof(r));
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	snprintf(buf, len,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+	    r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+/*
+ * A cursor is base64url(JSON ["kind", key1, ...]): opaque to clients,
+ * bound to one kind of list, and harmless when forged because its keys
+ * only ever reach SQL as parameters. Returns a malloc'ed string (free()),
+ * or NULL when it would be longer than CODEC_CURSOR_MAX.
+ */
+char *
+codec_cursor_encode(const char *kind, const char **keys, int n)
+{
+	cJSON	*arr;
+	char	*json, *out;
+	size_t	 jlen, olen;
+	int	 i;
+
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return (NULL);
+	cJSON_AddItemToArray(arr, cJSON_CreateString(kind));
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(keys[i]));
+	json = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	if (json == NULL)
+		return (NULL);
+
+	jlen = strlen(json);
+	olen = sodium_base64_ENCODED_LEN(jlen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (olen > CODEC_CURSOR_MAX + 1 || (out = malloc(olen)) == NULL) {
+		cJSON_free(json);
+		return (NULL);
+	}
+	sodium_bin2base64(out, olen, (const unsigned char *)json, jlen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	cJSON_free(json);
+
+	return (out);
+}
+
+/*
+ * Decodes a cursor of the given kind with exactly n string keys into
+ * out[0..n) (malloc'ed; release with codec_cursor_free). Returns 0, or -1
+ * for anything malformed, in which case nothing is left allocated.
+ */
+int
+codec_cursor_decode(const char *cursor, const char *kind, char **out, int n)
+{
+	unsigned char	 bin[CODEC_CURSOR_MAX];
+	size_t		 blen;
+	cJSON		*arr, *item;
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (cursor == NULL || strlen(cursor) > CODEC_CURSOR_MAX)
+		return (-1);
+	if (sodium_base642bin(bin, sizeof(bin) - 1, cursor, strlen(cursor),
+	    NULL, &blen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return (-1);
+	bin[blen] = '\0';
+	if (strlen((char *)bin) != blen || !codec_utf8_valid((char *)bin, blen))
+		return (-1);
+
+	if ((arr = cJSON_ParseWithLength((char *)bin, blen)) == NULL)
+		return (-1);
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != n + 1)
+		goto bad;
+	item = cJSON_GetArrayItem(arr, 0);
+	if (!cJSON_IsString(item) || strcmp(item->valuestring, kind) != 0)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		item = cJSON_GetArrayItem(arr, i + 1);
+		if (!cJSON_IsString(item))
+			goto bad;
+		if ((out[i] = strdup(item->valuestring)) == NULL)
+			goto bad;
+	}
+	cJSON_Delete(arr);
+	return (0);
+
+bad:
+	cJSON_Delete(arr);
+	codec_cursor_free(out, n);
+	return (-1);
+}
+
+void
+codec_cursor_free(char **keys, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(keys[i]);
+		keys[i] = NULL;
+	}
+}
+
+/*
+ * Builds an RFC 9457 problem document. errors is a JSON array text or
+ * NULL; instance and detail may be NULL. Returns a malloc'ed string
+ * (free()), or NULL when out of memory.
+ */
+char *
+codec_problem_json(int status, const char *type, const char *title,
+    const char *detail, const char *instance, const char *request_id,
+    const char *errors)
+{
+	cJSON	*doc, *list;
+	char	*out, *json;
+	char	 uri[128];
+
+	if ((doc = cJSON_CreateObject()) == NULL)
+		return (NULL);
+	snprintf(uri, sizeof(uri), "urn:ch:problem:%s", type);
+	cJSON_AddStringToObject(doc, "type", uri);
+	cJSON_AddStringToObject(doc, "title", title);
+	cJSON_AddNumberToObject(doc, "status", status);
+	if (detail != NULL)
+		cJSON_AddStringToObject(doc, "detail", detail);
+	if (instance != NULL)
+		cJSON_AddStringToObject(doc, "instance", instance);
+	if (request_id != NULL)
+		cJSON_AddStringToObject(doc, "request_id", request_id);
+	if (errors != NULL) {
+		if ((list = cJSON_Parse(errors)) != NULL)
+			cJSON_AddItemToObject(doc, "errors", list);
+	}
+
+	json = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (json == NULL)
+		return (NULL);
+	out = strdup(json);
+	cJSON_free(json);
+
+	return (out);
+}
+
+/*
+ * Returns s as a JSON string literal with quotes (malloc'ed, free()), or
+ * NULL when out of memory. Invalid UTF-8 never reaches here: the caller
+ * validated it.
+ */
+char *
+codec_json_escape(const char *s)
+{
+	cJSON	*str;
+	char	*json, *out;
+
+	if ((str = cJSON_CreateString(s)) == NULL)
+		return (NULL);
+	json = cJSON_PrintUnformatted(str);
+	cJSON_Delete(str);
+	if (json == NULL)
+		return (NULL);
+	out = strdup(json);
+	cJSON_free(json);
+
+	return (out);
+}

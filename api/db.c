@@ -1,0 +1,277 @@
+/*
+ * Asynchronous PostgreSQL queries for handlers: the worker keeps serving
+ * other connections while a query runs.
+ *
+ * The pattern every handler copies:
+ *
+ *	static int
+ *	thing_one(struct http_request *req, struct api_ctx *ctx)
+ *	{
+ *		(validate input; answer 4xx with api_problem_field)
+ *		return (db_query(req, ctx, SQL_THING_ONE, thing_one_done,
+ *		    1, ctx->params[0]));
+ *	}
+ *
+ *	static int
+ *	thing_one_done(struct http_request *req, struct api_ctx *ctx,
+ *	    struct kore_pgsql *sql)
+ *	{
+ *		(read rows with kore_pgsql_*; answer with api_json/api_page;
+ *		 or chain the next step with another db_query)
+ *	}
+ *
+ * The router calls db_drive() each time Kore wakes the request; the done
+ * callback runs once the query finished and its connection went back to
+ * the pool. Failures never reach the callback: db_error() answers them.
+ */
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "ch.h"
+
+static int	db_send(struct db *);
+static int	db_error(struct http_request *, struct api_ctx *);
+static void	db_fail(struct http_request *, struct api_ctx *);
+
+/* Takes a pooled connection and sends the query; KORE_RESULT_ERROR if not. */
+static int
+db_send(struct db *db)
+{
+	struct kore_pgsql	*sql = &db->sql;
+	const char		*values[DB_PARAMS_MAX];
+	int			 i;
+
+	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC))
+		return (KORE_RESULT_ERROR);
+
+	/*
+	 * Kore never watches idle pooled connections, so one the server
+	 * dropped (restart, failover) is only noticed when it fails. Reset it
+	 * here, before use, so the API recovers without a restart.
+	 */
+	if (PQstatus(sql->conn->db) != CONNECTION_OK) {
+		PQreset(sql->conn->db);
+		if (PQstatus(sql->conn->db) != CONNECTION_OK) {
+			db->failed = 1;
+			return (KORE_RESULT_ERROR);
+		}
+	}
+
+	for (i = 0; i < db->nparams; i++)
+		values[i] = db->values[i];
+
+	return (kore_pgsql_query_param_fields(sql, db->query, 0, db->nparams,
+	    values, db->lengths, db->formats));
+}
+
+/*
+ * Starts query with nparams text parameters (const char *, NULL for SQL
+ * NULL), copied so they may point into a previous result. done runs with
+ * the rows once the query completed. Returns what the handler returns.
+ */
+int
+db_query(struct http_request *req, struct api_ctx *ctx, const char *query,
+    db_done_cb done, int nparams, ...)
+{
+	struct db	*db = &ctx->db;
+	char		*values[DB_PARAMS_MAX];
+	const char	*v;
+	va_list		 ap;
+	int		 i;
+
+	if (nparams < 0 || nparams > DB_PARAMS_MAX)
+		fatal("db_query: %d parameters", nparams);
+
+	va_start(ap, nparams);
+	for (i = 0; i < nparams; i++) {
+		v = va_arg(ap, const char *);
+		values[i] = (v == NULL) ? NULL : kore_strdup(v);
+	}
+	va_end(ap);
+
+	db_release(db);
+	for (i = 0; i < nparams; i++) {
+		db->values[i] = values[i];
+		db->lengths[i] = values[i] ? (int)strlen(values[i]) : 0;
+		db->formats[i] = 0;
+	}
+	db->nparams = nparams;
+	db->query = query;
+	db->done = done;
+	db->active = 1;
+	db->failed = 0;
+	db->sqlstate[0] = '\0';
+
+	kore_pgsql_init(&db->sql);
+	kore_pgsql_bind_request(&db->sql, req);
+
+	return (db_drive(req, ctx));
+}
+
+/*
+ * Moves the query along Kore's pgsql states until it must wait again
+ * (API_PENDING) or it completed and the callback or db_error answered.
+ */
+int
+db_drive(struct http_request *req, struct api_ctx *ctx)
+{
+	struct db		*db = &ctx->db;
+	struct kore_pgsql	*sql = &db->sql;
+	PGresult		*result;
+
+	for (;;) {
+		switch (sql->state) {
+		case KORE_PGSQL_STATE_INIT:
+			if (db_send(db))
+				break;
+			/* No free connection yet: Kore queued us. */
+			if (sql->state == KORE_PGSQL_STATE_INIT && !db->failed)
+				return (API_PENDING);
+			db_fail(req, ctx);
+			kore_pgsql_cleanup(sql);
+			goto complete;
+		case KORE_PGSQL_STATE_WAIT:
+			return (API_PENDING);
+		case KORE_PGSQL_STATE_RESULT:
+			/* Keep the rows past kore_pgsql_continue(). */
+			if (db->result == NULL)
+				db->result = sql->result;
+			else
+				PQclear(sql->result);
+			sql->result = NULL;
+			kore_pgsql_continue(sql);
+			break;
+		case KORE_PGSQL_STATE_ERROR:
+			db_fail(req, ctx);
+			if (sql->conn != NULL &&
+			    (sql->flags & KORE_PGSQL_SCHEDULED) &&
+			    PQstatus(sql->conn->db) == CONNECTION_OK) {
+				/* Drain to DONE so the connection is reusable. */
+				kore_pgsql_continue(sql);
+				break;
+			}
+			kore_pgsql_cleanup(sql);
+			goto complete;
+		case KORE_PGSQL_STATE_DONE:
+		case KORE_PGSQL_STATE_NOTIFY:
+			kore_pgsql_continue(sql);
+			break;
+		case KORE_PGSQL_STATE_COMPLETE:
+			kore_pgsql_cleanup(sql);
+			goto complete;
+		default:
+			fatal("db_drive: unknown pgsql state %d", sql->state);
+		}
+	}
+
+complete:
+	db->active = 0;
+	if (db->failed)
+		return (db_error(req, ctx));
+
+	/* Hand the kept rows to the callback through the usual accessors. */
+	result = db->result;
+	db->result = NULL;
+	if (result == NULL)
+		result = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+	sql->result = result;
+
+	return (db->done(req, ctx, sql));
+}
+
+/* Records why a query failed; logs it with the request id, never the user. */
+static void
+db_fail(struct http_request *req, struct api_ctx *ctx)
+{
+	struct db	*db = &ctx->db;
+	const char	*state;
+
+	if (db->failed && db->sqlstate[0] != '\0')
+		return;
+	db->failed = 1;
+	if (db->sql.result != NULL &&
+	    (state = PQresultErrorField(db->sql.result, PG_DIAG_SQLSTATE))) {
+		kore_strlcpy(db->sqlstate, state, sizeof(db->sqlstate));
+	}
+	kore_log(LOG_NOTICE, "request %s %s: database: %s (sqlstate %s)",
+	    ctx->request_id, req->path,
+	    db->sql.error ? db->sql.error : "connection unavailable",
+	    db->sqlstate[0] ? db->sqlstate : "-");
+}
+
+/*
+ * Maps a failed query to a problem answer. Constraint violations are the
+ * database refusing bad data the API let through (409/422); a lost or
+ * refused connection is 503; anything else is a bug and says 500.
+ */
+static int
+db_error(struct http_request *req, struct api_ctx *ctx)
+{
+	const char	*s = ctx->db.sqlstate;
+
+	if (s[0] == '\0' || strncmp(s, "08", 2) == 0 ||
+	    strncmp(s, "57P", 3) == 0 || strcmp(s, "53300") == 0 ||
+	    strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0) {
+		return (api_problem(req, ctx, 503, "database-unavailable",
+		    "The database is not reachable right now; "
+		    "retry shortly."));
+	}
+	if (strcmp(s, "23505") == 0 || strcmp(s, "23P01") == 0) {
+		return (api_problem(req, ctx, 409, "conflict",
+		    "This would duplicate an existing record."));
+	}
+	if (strcmp(s, "23503") == 0) {
+		return (api_problem(req, ctx, 409, "conflict",
+		    "A referenced record does not exist or is still in use."));
+	}
+	if (strncmp(s, "23", 2) == 0 || strncmp(s, "22", 2) == 0) {
+		return (api_problem(req, ctx, 422, "validation-failed",
+		    "The data breaks a rule of the schema."));
+	}
+
+	return (api_problem(req, ctx, 500, "internal-error",
+	    "An unexpected error occurred; it was logged with the request id."));
+}
+
+/* Frees the copied parameters and kept rows; safe to call twice. */
+void
+db_release(struct db *db)
+{
+	int	i;
+
+	if (db->active) {
+		kore_pgsql_cleanup(&db->sql);
+		db->active = 0;
+	}
+	if (db->sql.result != NULL) {
+		PQclear(db->sql.result);
+		db->sql.result = NULL;
+	}
+	if (db->result != NULL) {
+		PQclear(db->result);
+		db->result = NULL;
+	}
+	for (i = 0; i < db->nparams; i++) {
+		kore_free(db->values[i]);
+		db->values[i] = NULL;
+	}
+	db->nparams = 0;
+}
+
+/*
+ * A done callback for queries whose single row and column is the JSON
+ * body: 200 with it, or 404 when there is no row.
+ */
+int
+db_respond_json(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	if (kore_pgsql_ntuples(sql) == 0) {
+		return (api_problem(req, ctx, 404, "not-found",
+		    "No such resource."));
+	}
+
+	return (api_json(req, ctx, 200, kore_pgsql_getvalue(sql, 0, 0),
+	    kore_pgsql_getlength(sql, 0, 0)));
+}

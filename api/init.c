@@ -1,0 +1,67 @@
+/* Module start-up in each Kore worker: configuration, database, sandbox. */
+
+#include <sys/syscall.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <kore/seccomp.h>
+#include <sodium.h>
+
+#include "ch.h"
+
+struct config	api_config;
+
+/*
+ * Kore's sandbox kills a worker on any syscall it does not list. libpq on
+ * glibc 2.36 stats ~/.pgpass with newfstatat and reconnects with
+ * poll-based waits; nothing else is needed (seccomp_tracing found these).
+ */
+KORE_SECCOMP_FILTER("api",
+#if defined(SYS_newfstatat)
+	KORE_SYSCALL_ALLOW(newfstatat),
+#endif
+	KORE_SYSCALL_ALLOW(uname),
+);
+
+static const char	*env_get(const char *);
+
+static const char *
+env_get(const char *name)
+{
+	return (getenv(name));
+}
+
+/*
+ * The launcher already ran ch-config-check, so a failure here means the
+ * environment changed under us: stop the whole server rather than let
+ * Kore restart this worker forever.
+ */
+int
+api_init(int state)
+{
+	char	err[CONFIG_ERR_MAX];
+
+	if (state != KORE_MODULE_LOAD)
+		return (KORE_RESULT_OK);
+
+	if (sodium_init() == -1) {
+		kore_log(LOG_ERR, "libsodium failed to initialise");
+		goto fatal;
+	}
+	if (config_load(&api_config, env_get, err, sizeof(err)) == -1) {
+		kore_log(LOG_ERR, "configuration error: %s", err);
+		goto fatal;
+	}
+	if (!kore_pgsql_register(DB_NAME, api_config.database_url)) {
+		kore_log(LOG_ERR, "cannot register the database");
+		goto fatal;
+	}
+
+	return (KORE_RESULT_OK);
+
+fatal:
+	kill(getppid(), SIGTERM);
+	return (KORE_RESULT_ERROR);
+}

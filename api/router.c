@@ -1,0 +1,253 @@
+/*
+ * The route table and the single Kore entry point: request ids, 404/405,
+ * query parsing, asynchronous re-entry and the JSON access log.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ch.h"
+
+struct route {
+	int		 method;
+	const char	*pattern;
+	api_handler	 handler;
+};
+
+/* Every route of the API; openapi/openapi.yaml documents each one. */
+static const struct route routes[] = {
+	{ HTTP_METHOD_GET,	"/healthz",		health_live },
+	{ HTTP_METHOD_GET,	"/readyz",		health_ready },
+	{ HTTP_METHOD_GET,	"/openapi.json",	index_openapi },
+	{ HTTP_METHOD_GET,	"/v1",			index_v1 },
+	{ HTTP_METHOD_GET,	"/v1/districts",	districts_list },
+	{ HTTP_METHOD_GET,	"/v1/districts/{id}",	districts_one },
+	{ HTTP_METHOD_GET,	"/v1/places",		places_list },
+	{ HTTP_METHOD_GET,	"/v1/places/{id}",	places_one },
+#if defined(CH_BENCH_ROUTES)
+	{ HTTP_METHOD_GET,	"/bench/districts-cjson/{id}",
+	    districts_one_cjson },
+#endif
+};
+
+#define ROUTE_COUNT	(sizeof(routes) / sizeof(routes[0]))
+#define ROUTE_SEGMENTS	16
+
+static int	route_split(char *, char **, int);
+static int	route_match(const struct route *, char **, int, char **);
+static void	allow_header(struct http_request *, int);
+static void	ctx_free(struct http_request *);
+
+/* Splits a path copy at '/' in place; -1 when it has too many segments. */
+static int
+route_split(char *path, char **seg, int max)
+{
+	int	n;
+
+	if (*path != '/')
+		return (-1);
+	for (n = 0; path != NULL; n++) {
+		if (n == max)
+			return (-1);
+		seg[n] = ++path;
+		if ((path = strchr(path, '/')) != NULL)
+			*path = '\0';
+	}
+
+	return (n);
+}
+
+/* Matches split segments against a pattern; {name} captures a segment. */
+static int
+route_match(const struct route *r, char **seg, int nseg, char **params)
+{
+	const char	*p, *end;
+	size_t		 len;
+	int		 i, np;
+
+	p = r->pattern + 1;
+	np = 0;
+	for (i = 0; i < nseg; i++) {
+		if (p == NULL)
+			return (0);
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 0 && p[0] == '{') {
+			if (seg[i][0] == '\0' || np == ROUTE_PARAMS_MAX)
+				return (0);
+			params[np++] = seg[i];
+		} else if (strlen(seg[i]) != len || strncmp(seg[i], p, len)) {
+			return (0);
+		}
+		p = end ? end + 1 : NULL;
+	}
+
+	return (p == NULL);
+}
+
+static void
+allow_header(struct http_request *req, int methods)
+{
+	char	buf[64];
+
+	(void)snprintf(buf, sizeof(buf), "%s%s%s%s%sOPTIONS",
+	    (methods & HTTP_METHOD_GET) ? "GET, HEAD, " : "",
+	    (methods & HTTP_METHOD_POST) ? "POST, " : "",
+	    (methods & HTTP_METHOD_PUT) ? "PUT, " : "",
+	    (methods & HTTP_METHOD_PATCH) ? "PATCH, " : "",
+	    (methods & HTTP_METHOD_DELETE) ? "DELETE, " : "");
+	http_response_header(req, "allow", buf);
+}
+
+static void
+ctx_free(struct http_request *req)
+{
+	struct api_ctx	*ctx = http_state_get(req);
+
+	if (ctx == NULL)
+		return;
+	db_release(&ctx->db);
+	if (ctx->data_free != NULL)
+		ctx->data_free(ctx->data);
+	kore_free(ctx->path);
+	kore_free(ctx->query_copy);
+}
+
+/*
+ * The only handler Kore knows. First call: set up the context, route,
+ * answer what no handler needs to see. Later calls: Kore woke the request
+ * because its query moved on.
+ */
+int
+api_dispatch(struct http_request *req)
+{
+	const struct route	*r;
+	struct api_ctx		*ctx;
+	char			*seg[ROUTE_SEGMENTS], *params[ROUTE_PARAMS_MAX];
+	const char		*hdr, *bad;
+	int			 i, nseg, method, allowed, ret, err;
+
+	if ((ctx = http_state_get(req)) != NULL) {
+		ret = db_drive(req, ctx);
+		goto out;
+	}
+
+	ctx = http_state_create(req, sizeof(*ctx), ctx_free);
+	clock_gettime(CLOCK_MONOTONIC, &ctx->started);
+	if (http_request_header(req, "x-request-id", &hdr) &&
+	    codec_request_id_ok(hdr))
+		kore_strlcpy(ctx->request_id, hdr, sizeof(ctx->request_id));
+	else
+		codec_request_id_new(ctx->request_id, sizeof(ctx->request_id));
+
+	/* Kore does not read DELETE bodies: their bytes must not become the
+	 * next request on this connection. */
+	if (req->method == HTTP_METHOD_DELETE &&
+	    http_request_header(req, "content-length", &hdr) &&
+	    strcmp(hdr, "0") != 0) {
+		req->owner->flags |= CONN_CLOSE_EMPTY;
+		ret = api_problem(req, ctx, 400, "bad-request",
+		    "A DELETE request must not have a body.");
+		goto out;
+	}
+
+	ctx->path = kore_strdup(req->path);
+	nseg = route_split(ctx->path, seg, ROUTE_SEGMENTS);
+	method = (req->method == HTTP_METHOD_HEAD) ? HTTP_METHOD_GET :
+	    req->method;
+	r = NULL;
+	allowed = 0;
+	for (i = 0; nseg > 0 && i < (int)ROUTE_COUNT; i++) {
+		if (!route_match(&routes[i], seg, nseg, params))
+			continue;
+		allowed |= routes[i].method;
+		if (r == NULL && routes[i].method == method) {
+			r = &routes[i];
+			memcpy(ctx->params, params, sizeof(params));
+		}
+	}
+
+	if (allowed == 0) {
+		ret = api_problem(req, ctx, 404, "not-found",
+		    "There is no resource at this path.");
+		goto out;
+	}
+	if (r == NULL) {
+		allow_header(req, allowed);
+		if (req->method == HTTP_METHOD_OPTIONS)
+			ret = api_no_content(req, ctx, 204);
+		else
+			ret = api_problem(req, ctx, 405, "method-not-allowed",
+			    "This method is not allowed here; see the Allow "
+			    "header.");
+		goto out;
+	}
+	ctx->route = r;
+
+	if (req->query_string != NULL)
+		ctx->query_copy = kore_strdup(req->query_string);
+	err = codec_query_parse(ctx->query_copy, &ctx->query, &bad);
+	if (err != CODEC_QUERY_OK) {
+		ret = api_problem_field(req, ctx, 400,
+		    bad != NULL ? bad : "query",
+		    err == CODEC_QUERY_DUPLICATE ? "duplicate" : "malformed",
+		    err == CODEC_QUERY_TOO_MANY ? "Too many query parameters." :
+		    err == CODEC_QUERY_DUPLICATE ?
+		    "A query parameter was given more than once." :
+		    "The query string is malformed: bad %-escape, NUL byte "
+		    "or invalid UTF-8.");
+		goto out;
+	}
+
+	ret = r->handler(req, ctx);
+
+out:
+	if (ret == API_DONE && api_config.access_log)
+		router_log_request(req, ctx);
+	return (ret);
+}
+
+/*
+ * One JSON line per request on stdout, written with a single write(2) so
+ * lines from several workers never interleave. Logs the path without the
+ * query string (it may hold names) and never headers or bodies.
+ */
+void
+router_log_request(struct http_request *req, struct api_ctx *ctx)
+{
+	struct timespec	 now;
+	struct tm	 tm;
+	time_t		 t;
+	char		 path[256], stamp[32], line[512];
+	double		 ms;
+	size_t		 i;
+	int		 len;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - ctx->started.tv_sec) * 1e3 +
+	    (now.tv_nsec - ctx->started.tv_nsec) / 1e6;
+
+	for (i = 0; req->path[i] != '\0' && i < sizeof(path) - 1; i++) {
+		path[i] = (req->path[i] >= 0x20 && req->path[i] < 0x7f &&
+		    req->path[i] != '"' && req->path[i] != '\\') ?
+		    req->path[i] : '?';
+	}
+	path[i] = '\0';
+
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	len = snprintf(line, sizeof(line),
+	    "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
+	    "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
+	    "\"duration_ms\":%.3f,\"request_id\":\"%s\",\"pid\":%d}\n",
+	    stamp, http_method_text(req->method), path, req->status, ms,
+	    ctx->request_id, (int)getpid());
+	if (len > 0 && (size_t)len < sizeof(line)) {
+		if (write(STDOUT_FILENO, line, len) == -1)
+			return;	/* a closed stdout must not fail the request */
+	}
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Starts and stops the local stack: a private PostgreSQL cluster, the
+# migrations and demo data, and Kore with the API module.
+#
+# usage: stack.sh run|up|down|db-up|db-down|db-url|status
+#
+# Environment (all optional):
+#   CH_RUN_DIR         where the cluster, pid files and logs live (.run)
+#   CH_HOST, CH_PORT   where Kore listens (127.0.0.1, 8080)
+#   CH_WORKERS         Kore worker processes (2)
+#   CH_DATABASE_URL    use this database instead of a private cluster
+#   CH_DATABASE_OWNER_URL  role that runs migrations (default: CH_DATABASE_URL)
+#   CH_API_MODULE      the module to load (build/api.so)
+#   CH_DEMO_DATA       load db/demo/*.sql (1)
+#   CH_PG_FAST         throwaway cluster without fsync, for tests (0)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run_dir=$(mkdir -p "${CH_RUN_DIR:-$top/.run}" && cd "${CH_RUN_DIR:-$top/.run}" && pwd)
+pg_bin=${CH_PG_BIN:-/usr/lib/postgresql/15/bin}
+host=${CH_HOST:-127.0.0.1}
+port=${CH_PORT:-8080}
+workers=${CH_WORKERS:-2}
+module=${CH_API_MODULE:-$top/build/api.so}
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the
+# postgres system user. Its directory must be reachable by that user; when
+# the checkout is not (a home directory with mode 0700), the cluster lives
+# in a private directory under /var/tmp and the run directory links to it.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_root() {
+	if [ -L "$run_dir/pg" ] || [ -d "$run_dir/pg" ]; then
+		echo "$run_dir/pg"
+		return
+	fi
+	if [ "$(id -u)" -eq 0 ]; then
+		id postgres >/dev/null 2>&1 ||
+		    die "no 'postgres' system user: install postgresql-15 (make deps)"
+		if ! runuser -u postgres -- test -x "$run_dir"; then
+			local alt
+			alt=$(mktemp -d /var/tmp/ch-pg.XXXXXX)
+			chmod 0755 "$alt"
+			ln -s "$alt" "$run_dir/pg"
+			chown postgres: "$alt"
+			echo "$run_dir/pg"
+			return
+		fi
+		mkdir -p "$run_dir/pg"
+		chown postgres: "$run_dir/pg"
+	else
+		mkdir -p "$run_dir/pg"
+	fi
+	echo "$run_dir/pg"
+}
+
+local_url() {
+	local root
+	root=$(pg_root)
+	echo "postgresql:///ch?host=$(cd "$root" && pwd -P)/sock&user=$1"
+}
+
+db_url() {
+	if [ -n "${CH_DATABASE_URL:-}" ]; then
+		echo "$CH_DATABASE_URL"
+	else
+		local_url ch_app
+	fi
+}
+
+db_owner_url() {
+	if [ -n "${CH_DATABASE_URL:-}" ]; then
+		echo "${CH_DATABASE_OWNER_URL:-$CH_DATABASE_URL}"
+	else
+		local_url ch_owner
+	fi
+}
+
+pg_start() {
+	[ -n "${CH_DATABASE_URL:-}" ] && return 0
+	local root data sock
+	root=$(pg_root)
+	data=$root/data
+	sock=$(cd "$root" && pwd -P)/sock
+	if [ ! -f "$data/PG_VERSION" ]; then
+		[ -x "$pg_bin/initdb" ] ||
+		    die "PostgreSQL 15 is not installed (make deps)"
+		as_pg mkdir -p "$sock"
+		as_pg "$pg_bin/initdb" -D "$data" -U postgres -A trust \
+		    -E UTF8 --locale=C.UTF-8 >"$run_dir/initdb.log" 2>&1 ||
+		    die "initdb failed, see $run_dir/initdb.log"
+		cat >>"$data/postgresql.conf" <<-CONF
+		listen_addresses = ''
+		unix_socket_directories = '$sock'
+		max_connections = 100
+		shared_buffers = 128MB
+		log_min_messages = warning
+		CONF
+		if [ "${CH_PG_FAST:-0}" = 1 ]; then
+			cat >>"$data/postgresql.conf" <<-CONF
+			fsync = off
+			synchronous_commit = off
+			full_page_writes = off
+			CONF
+		fi
+	fi
+	if ! as_pg "$pg_bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		as_pg "$pg_bin/pg_ctl" -D "$data" -l "$root/postgresql.log" \
+		    -w -t 60 start >/dev/null ||
+		    die "PostgreSQL did not start, see $root/postgresql.log"
+	fi
+	# Roles and database: the owner runs migrations, the application role
+	# owns nothing and cannot bypass row-level security.
+	psql -X -q -h "$sock" -U postgres -d postgres -v ON_ERROR_STOP=1 <<-'SQL'
+	SET client_min_messages = warning;
+	SELECT 'CREATE ROLE ch_owner LOGIN'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_owner') \gexec
+	SELECT 'CREATE ROLE ch_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_app') \gexec
+	SELECT 'CREATE DATABASE ch OWNER ch_owner'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ch') \gexec
+	SQL
+	psql -X -q -h "$sock" -U postgres -d ch -v ON_ERROR_STOP=1 \
+	    -c 'REVOKE CREATE ON SCHEMA public FROM PUBLIC' \
+	    -c 'ALTER SCHEMA public OWNER TO ch_owner'
+}
+
+pg_stop() {
+	[ -n "${CH_DATABASE_URL:-}" ] && return 0
+	[ -e "$run_dir/pg/data/PG_VERSION" ] || return 0
+	as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg/data" -m fast -w -t 60 \
+	    stop >/dev/null 2>&1 || true
+}
+
+db_setup() {
+	pg_start
+	"$top/scripts/migrate.sh" "$(db_owner_url)" "$top/db/migrations"
+	if [ "${CH_DEMO_DATA:-1}" = 1 ]; then
+		local f
+		for f in "$top"/db/demo/*.sql; do
+			psql "$(db_owner_url)" -X -q -v ON_ERROR_STOP=1 -1 -f "$f"
+		done
+	fi
+}
+
+render_conf() {
+	[ -f "$module" ] || die "$module is missing (make build)"
+	"$top/build/ch-config-check" || exit 1
+	local tracing=no
+	[ "${CH_SECCOMP_TRACING:-0}" = 1 ] && tracing=yes
+	sed -e "s|@HOST@|$host|" -e "s|@PORT@|$port|" \
+	    -e "s|@WORKERS@|$workers|" -e "s|@MODULE@|$module|" \
+	    -e "s|@PIDFILE@|$run_dir/kore.pid|" \
+	    -e "s|@PG_CONN_MAX@|${CH_PG_CONN_MAX:-2}|" \
+	    -e "s|@SECCOMP_TRACING@|$tracing|" \
+	    "$top/conf/api.conf.in" >"$run_dir/api.conf"
+}
+
+api_env() {
+	export CH_DATABASE_URL
+	CH_DATABASE_URL=$(db_url)
+}
+
+wait_ready() {
+	local i
+	for i in $(seq 1 100); do
+		if curl -fsS -o /dev/null "http://$host:$port/readyz" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$1" 2>/dev/null; then
+			die "Kore exited during start-up, see $run_dir/kore.log"
+		fi
+		sleep 0.1
+	done
+	die "the API did not become ready on $host:$port, see $run_dir/kore.log"
+}
+
+api_start() {
+	api_env
+	render_conf
+	# LD_PRELOAD carries the sanitizer runtime into the un-instrumented
+	# kore binary when the module was built with SAN=1.
+	LD_PRELOAD=${CH_PRELOAD:-} setsid kore -f -n -r -c "$run_dir/api.conf" \
+	    >>"$run_dir/kore.log" 2>&1 </dev/null &
+	echo $! >"$run_dir/kore.launcher.pid"
+	wait_ready $!
+}
+
+api_stop() {
+	local pid
+	for f in "$run_dir/kore.launcher.pid" "$run_dir/kore.pid"; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for _ in $(seq 1 50); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		rm -f "$f"
+	done
+}
+
+case "${1:-}" in
+run)
+	db_setup
+	api_env
+	render_conf
+	trap 'pg_stop' EXIT
+	cat <<-MSG
+	Connecting Humans API on http://$host:$port  (Ctrl-C stops it)
+	  curl http://$host:$port/v1/districts
+	  curl 'http://$host:$port/v1/places?q=erfurt'
+	MSG
+	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" || true
+	;;
+up)
+	db_setup
+	api_start
+	echo "stack: API on http://$host:$port, logs in $run_dir/kore.log"
+	;;
+down)
+	api_stop
+	pg_stop
+	;;
+db-up)
+	db_setup
+	;;
+db-down)
+	pg_stop
+	;;
+db-url)
+	db_url
+	;;
+db-owner-url)
+	db_owner_url
+	;;
+*)
+	echo "usage: stack.sh run|up|down|db-up|db-down|db-url|db-owner-url" >&2
+	exit 2
+	;;
+esac
