@@ -26,43 +26,169 @@
  */
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ch.h"
 
-static int	db_send(struct db *);
+static int	db_send(struct http_request *, struct db *);
+static int	db_stmt_index(const char *);
+static struct db_conn_state *db_conn_state(PGconn *);
+static void	db_set_error(struct kore_pgsql *, PGresult *);
 static int	db_error(struct http_request *, struct api_ctx *);
 static void	db_fail(struct http_request *, struct api_ctx *);
 
-/* Takes a pooled connection and sends the query; KORE_RESULT_ERROR if not. */
+/*
+ * Per-process memory of what each pooled connection has prepared. Every
+ * query is a constant string, so its address names it. A connection is
+ * known by its PGconn and backend pid: Kore may reuse the address for a
+ * new connection after an old one died, but never with the same backend.
+ */
+#define DB_STMT_MAX	64
+#define DB_CONN_MAX	64
+
+struct db_conn_state {
+	PGconn		*conn;
+	int		 backend;
+	uint64_t	 prepared;
+};
+
+static const char		*stmt_sql[DB_STMT_MAX];
+static int			 stmt_count;
+static struct db_conn_state	 conn_states[DB_CONN_MAX];
+
 static int
-db_send(struct db *db)
+db_stmt_index(const char *query)
+{
+	int	i;
+
+	for (i = 0; i < stmt_count; i++) {
+		if (stmt_sql[i] == query)
+			return (i);
+	}
+	if (stmt_count == DB_STMT_MAX)
+		fatal("db: more than %d distinct queries", DB_STMT_MAX);
+	stmt_sql[stmt_count] = query;
+
+	return (stmt_count++);
+}
+
+/*
+ * Returns the state of conn, set up on first sight: sessions speak UTC
+ * so timestamps in JSON built by PostgreSQL are RFC 3339 with +00:00.
+ * NULL if that setup failed (the connection is then unusable).
+ */
+static struct db_conn_state *
+db_conn_state(PGconn *conn)
+{
+	struct db_conn_state	*cs, *slot;
+	PGresult		*res;
+	int			 i, ok;
+
+	slot = NULL;
+	for (i = 0; i < DB_CONN_MAX; i++) {
+		cs = &conn_states[i];
+		if (cs->conn == conn) {
+			if (cs->backend == PQbackendPID(conn))
+				return (cs);
+			slot = cs;
+			break;
+		}
+		if (slot == NULL && cs->conn == NULL)
+			slot = cs;
+	}
+	if (slot == NULL)
+		fatal("db: more than %d connections", DB_CONN_MAX);
+
+	res = PQexec(conn, "SET TIME ZONE 'UTC'");
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return (NULL);
+
+	slot->conn = conn;
+	slot->backend = PQbackendPID(conn);
+	slot->prepared = 0;
+
+	return (slot);
+}
+
+static void
+db_set_error(struct kore_pgsql *sql, PGresult *res)
+{
+	kore_free(sql->error);
+	sql->error = kore_strdup(PQerrorMessage(sql->conn->db));
+	sql->state = KORE_PGSQL_STATE_ERROR;
+	if (res != NULL) {
+		if (sql->result != NULL)
+			PQclear(sql->result);
+		sql->result = res;
+	}
+}
+
+/*
+ * Takes a pooled connection and sends the query as a prepared statement
+ * (prepared on this connection the first time, synchronously: a one-off
+ * cost that halves the database's work for every later call). Returns
+ * KORE_RESULT_ERROR with sql->state INIT when Kore queued us for a free
+ * connection, or with state ERROR on failure.
+ */
+static int
+db_send(struct http_request *req, struct db *db)
 {
 	struct kore_pgsql	*sql = &db->sql;
+	struct db_conn_state	*cs;
 	const char		*values[DB_PARAMS_MAX];
-	int			 i;
+	PGresult		*res;
+	PGconn			*conn;
+	char			 name[16];
+	int			 i, idx;
 
 	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC))
 		return (KORE_RESULT_ERROR);
+	conn = sql->conn->db;
 
 	/*
 	 * Kore never watches idle pooled connections, so one the server
 	 * dropped (restart, failover) is only noticed when it fails. Reset it
 	 * here, before use, so the API recovers without a restart.
 	 */
-	if (PQstatus(sql->conn->db) != CONNECTION_OK) {
-		PQreset(sql->conn->db);
-		if (PQstatus(sql->conn->db) != CONNECTION_OK) {
-			db->failed = 1;
+	if (PQstatus(conn) != CONNECTION_OK)
+		PQreset(conn);
+	if (PQstatus(conn) != CONNECTION_OK ||
+	    (cs = db_conn_state(conn)) == NULL) {
+		db_set_error(sql, NULL);
+		return (KORE_RESULT_ERROR);
+	}
+
+	idx = db_stmt_index(db->query);
+	(void)snprintf(name, sizeof(name), "ch_%d", idx);
+	if (!(cs->prepared & ((uint64_t)1 << idx))) {
+		res = PQprepare(conn, name, db->query, db->nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_set_error(sql, res);
 			return (KORE_RESULT_ERROR);
 		}
+		PQclear(res);
+		cs->prepared |= (uint64_t)1 << idx;
 	}
 
 	for (i = 0; i < db->nparams; i++)
 		values[i] = db->values[i];
+	if (!PQsendQueryPrepared(conn, name, db->nparams, values, db->lengths,
+	    db->formats, 0)) {
+		db_set_error(sql, NULL);
+		return (KORE_RESULT_ERROR);
+	}
 
-	return (kore_pgsql_query_param_fields(sql, db->query, 0, db->nparams,
-	    values, db->lengths, db->formats));
+	/* What kore_pgsql_query_params() does after sending. */
+	kore_platform_schedule_read(PQsocket(conn), sql->conn);
+	sql->state = KORE_PGSQL_STATE_WAIT;
+	sql->flags |= KORE_PGSQL_SCHEDULED;
+	http_request_sleep(req);
+
+	return (KORE_RESULT_OK);
 }
 
 /*
@@ -123,10 +249,10 @@ db_drive(struct http_request *req, struct api_ctx *ctx)
 	for (;;) {
 		switch (sql->state) {
 		case KORE_PGSQL_STATE_INIT:
-			if (db_send(db))
+			if (db_send(req, db))
 				break;
 			/* No free connection yet: Kore queued us. */
-			if (sql->state == KORE_PGSQL_STATE_INIT && !db->failed)
+			if (sql->state == KORE_PGSQL_STATE_INIT)
 				return (API_PENDING);
 			db_fail(req, ctx);
 			kore_pgsql_cleanup(sql);

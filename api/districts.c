@@ -11,7 +11,7 @@
 	"json_build_object('id', d.id, 'name', d.name, 'kind', d.kind, "     \
 	"'seat', d.seat, 'state', d.state, "                                 \
 	"'location', json_build_object('lat', d.lat, 'lon', d.lon), "        \
-	"'version', d.version, 'updated_at', ch.rfc3339(d.updated_at))::text"
+	"'version', d.version, 'updated_at', d.updated_at)::text"
 
 #define SQL_DISTRICT_ONE \
 	"SELECT " DISTRICT_JSON " FROM ch.district d WHERE d.id = $1"
@@ -90,7 +90,7 @@ districts_one(struct http_request *req, struct api_ctx *ctx)
  */
 #define SQL_DISTRICT_ROW \
 	"SELECT d.id, d.name, d.kind, d.seat, d.state, d.lat, d.lon, "       \
-	"d.version, ch.rfc3339(d.updated_at) FROM ch.district d "            \
+	"d.version, d.updated_at FROM ch.district d "            \
 	"WHERE d.id = $1"
 
 static int	districts_one_cjson_done(struct http_request *,

@@ -9,7 +9,7 @@
 	"json_build_object('id', p.id, 'postal_code', p.postal_code, "      \
 	"'name', p.name, 'district_id', p.district_id, "                    \
 	"'location', json_build_object('lat', p.lat, 'lon', p.lon), "       \
-	"'updated_at', ch.rfc3339(p.updated_at))::text"
+	"'updated_at', p.updated_at)::text"
 
 #define SQL_PLACE_ONE \
 	"SELECT " PLACE_JSON " FROM ch.place p WHERE p.id = $1::uuid"

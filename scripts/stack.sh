@@ -21,7 +21,7 @@ pg_bin=${CH_PG_BIN:-/usr/lib/postgresql/15/bin}
 host=${CH_HOST:-127.0.0.1}
 port=${CH_PORT:-8080}
 workers=${CH_WORKERS:-2}
-module=${CH_API_MODULE:-$top/build/api.so}
+module=${CH_API_MODULE:-$top/build/release/api.so}
 
 die() { echo "stack: $*" >&2; exit 1; }
 

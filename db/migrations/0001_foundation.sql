@@ -16,12 +16,6 @@ CREATE FUNCTION ch.search_key(t text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, t)) $$;
 
--- RFC 3339 UTC text for JSON built by PostgreSQL (immutable: the zone is
--- fixed, unlike a plain ::text cast that follows the session TimeZone).
-CREATE FUNCTION ch.rfc3339(t timestamptz) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-    AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
-
 CREATE FUNCTION ch.touch() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -84,4 +78,4 @@ CREATE INDEX place_postal_code ON ch.place (postal_code text_pattern_ops);
 CREATE INDEX place_search_trgm ON ch.place USING gin (search_name gin_trgm_ops);
 
 GRANT SELECT ON ch.district, ch.place TO ch_app;
-GRANT EXECUTE ON FUNCTION ch.search_key(text), ch.rfc3339(timestamptz) TO ch_app;
+GRANT EXECUTE ON FUNCTION ch.search_key(text) TO ch_app;
