@@ -38,6 +38,7 @@ enum codec_query_error {
 	CODEC_QUERY_NUL,
 	CODEC_QUERY_DUPLICATE,
 	CODEC_QUERY_EMPTY_NAME,
+	CODEC_QUERY_CONTROL,
 };
 
 int	codec_query_parse(char *, struct codec_query *, const char **);

@@ -16,6 +16,7 @@
 
 static int	hexval(int);
 static int	percent_decode(char *);
+static int	has_control(const char *);
 
 static int
 hexval(int c)
@@ -56,6 +57,18 @@ percent_decode(char *s)
 	*out = '\0';
 
 	return ((int)(out - s));
+}
+
+/* No query value of ours may hold C0 control characters or DEL. */
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return (1);
+	}
+
+	return (0);
 }
 
 /*
@@ -141,9 +154,13 @@ codec_query_parse(char *qs, struct codec_query *q, const char **bad)
 		}
 		if (!codec_utf8_valid(arg, nlen))
 			return (CODEC_QUERY_BAD_UTF8);
+		if (has_control(arg))
+			return (CODEC_QUERY_CONTROL);
 		*bad = arg;
 		if (!codec_utf8_valid(eq, vlen))
 			return (CODEC_QUERY_BAD_UTF8);
+		if (has_control(eq))
+			return (CODEC_QUERY_CONTROL);
 		if (nlen == 0)
 			return (CODEC_QUERY_EMPTY_NAME);
 		for (i = 0; i < q->count; i++) {

@@ -196,8 +196,8 @@ api_dispatch(struct http_request *req)
 		    err == CODEC_QUERY_TOO_MANY ? "Too many query parameters." :
 		    err == CODEC_QUERY_DUPLICATE ?
 		    "A query parameter was given more than once." :
-		    "The query string is malformed: bad %-escape, NUL byte "
-		    "or invalid UTF-8.");
+		    "The query string is malformed: bad %-escape, control "
+		    "character or invalid UTF-8.");
 		goto out;
 	}
 

@@ -47,7 +47,7 @@ for file in "$dir"/[0-9][0-9][0-9][0-9]_*.sql; do
 	# the lock makes the loser skip instead of failing.
 	"${psql[@]}" -1 -f - -v version="$version" -v name="$name" -v sum="$sum" <<SQL
 SET client_min_messages = warning;
-SELECT pg_advisory_xact_lock(727001);
+SELECT pg_advisory_xact_lock(727001) AS locked \gset
 SELECT count(*) > 0 AS already FROM public.schema_migrations
     WHERE version = :'version' \gset
 \if :already

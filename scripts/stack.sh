@@ -87,9 +87,9 @@ db_owner_url() {
 pg_start() {
 	[ -n "${CH_DATABASE_URL:-}" ] && return 0
 	local root data sock
-	root=$(pg_root)
+	root=$(cd "$(pg_root)" && pwd -P)
 	data=$root/data
-	sock=$(cd "$root" && pwd -P)/sock
+	sock=$root/sock
 	if [ ! -f "$data/PG_VERSION" ]; then
 		[ -x "$pg_bin/initdb" ] ||
 		    die "PostgreSQL 15 is not installed (make deps)"
@@ -136,8 +136,8 @@ pg_start() {
 pg_stop() {
 	[ -n "${CH_DATABASE_URL:-}" ] && return 0
 	[ -e "$run_dir/pg/data/PG_VERSION" ] || return 0
-	as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg/data" -m fast -w -t 60 \
-	    stop >/dev/null 2>&1 || true
+	as_pg "$pg_bin/pg_ctl" -D "$(cd "$run_dir/pg" && pwd -P)/data" \
+	    -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
 
 db_setup() {

@@ -1,0 +1,142 @@
+"""The real stack for the HTTP tests: a throwaway PostgreSQL cluster, the
+migrations, demo data and reference places, and Kore with the API module
+on a free port. Every response the `api` client receives is validated
+against openapi/openapi.yaml."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+
+import psycopg2
+import pytest
+import requests
+
+from spec import Spec
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED_DATA = os.environ.get("CH_SHARED_DATA",
+                             os.path.join(TOP, "..", "shared", "data"))
+PLACES_FILE = os.path.join(SHARED_DATA, "places-six-districts.csv")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, run_dir, port, env):
+        self.run_dir = run_dir
+        self.port = port
+        self.env = env
+        self.base = "http://127.0.0.1:%d" % port
+
+    def stack(self, *args, check=True):
+        return subprocess.run([os.path.join(TOP, "scripts", "stack.sh"),
+                               *args], env=self.env, check=check,
+                              capture_output=True, text=True)
+
+    def url(self, owner=True):
+        what = "db-owner-url" if owner else "db-url"
+        return self.stack(what).stdout.strip()
+
+    def db(self):
+        return psycopg2.connect(self.url())
+
+    def sql(self, query, params=()):
+        with self.db() as conn, conn.cursor() as cur:
+            cur.execute(query, params)
+            rows = cur.fetchall() if cur.description else None
+        conn.close()
+        return rows
+
+    def pg_stop(self):
+        self.stack("db-down")
+
+    def pg_start(self):
+        self.stack("db-up")
+
+    def kore_log(self):
+        try:
+            with open(os.path.join(self.run_dir, "kore.log"),
+                      encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+
+@pytest.fixture(scope="session")
+def stack():
+    run_dir = tempfile.mkdtemp(prefix="ch-test-")
+    port = free_port()
+    env = dict(os.environ)
+    env.pop("CH_DATABASE_URL", None)
+    env.update({
+        "CH_RUN_DIR": run_dir,
+        "CH_PORT": str(port),
+        "CH_PG_FAST": "1",
+        "CH_ENV": "test",
+        "CH_API_MODULE": os.environ.get(
+            "CH_TEST_MODULE", os.path.join(TOP, "build/release/api.so")),
+    })
+    s = Stack(run_dir, port, env)
+    try:
+        up = s.stack("up", check=False)
+        assert up.returncode == 0, up.stdout + up.stderr + s.kore_log()
+        imp = subprocess.run(["/usr/bin/python3",
+                              os.path.join(TOP, "scripts/import_places.py"),
+                              s.url(), PLACES_FILE],
+                             capture_output=True, text=True)
+        assert imp.returncode == 0, imp.stderr
+        yield s
+    finally:
+        s.stack("down", check=False)
+        pg = os.path.join(run_dir, "pg")
+        log = s.kore_log()
+        if os.path.islink(pg):
+            shutil.rmtree(os.path.realpath(pg), ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
+    # A worker that died (crash, sandbox violation) is a bug even when
+    # Kore restarted it and every test passed.
+    died = [l for l in log.splitlines()
+            if re.search(r"sandbox violation|\) gone|exited with status [1-9]"
+                         r"|ERROR: AddressSanitizer|runtime error:", l)]
+    assert not died, "\n".join(died)
+
+
+class Client:
+    """requests, plus: every answer is checked against the contract."""
+
+    def __init__(self, base, spec):
+        self.base = base
+        self.spec = spec
+        self.http = requests.Session()
+
+    def request(self, method, path, validate=True, **kw):
+        kw.setdefault("timeout", 30)
+        r = self.http.request(method, self.base + path, **kw)
+        # 503 is the documented answer while the database is away; any
+        # other 5xx is a bug.
+        assert r.status_code < 500 or r.status_code == 503, \
+            (r.status_code, r.text)
+        assert r.headers.get("X-Request-Id"), "missing X-Request-Id"
+        if validate:
+            self.spec.validate(method, r)
+        return r
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def spec():
+    return Spec(os.path.join(TOP, "openapi", "openapi.yaml"))
+
+
+@pytest.fixture(scope="session")
+def api(stack, spec):
+    return Client(stack.base, spec)
