@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make bench: HTTP throughput of the API against PostgreSQL's own ceiling,
+# measured in one run on one machine. Prints "bench <name> <value> <unit>".
+#
+# Baseline: pgbench -S -M prepared with as many clients as Kore has
+# database connections (workers x pgsql_conn_max). The ratio of a one-row
+# API endpoint to it shows what HTTP, JSON and Kore add to the query.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+duration=${CH_BENCH_SECONDS:-10}
+workers=${CH_WORKERS:-2}
+conn_max=${CH_PG_CONN_MAX:-2}
+clients=$((workers * conn_max))
+run_dir=$(mktemp -d /tmp/ch-bench.XXXXXX)
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pg_bin=/usr/lib/postgresql/15/bin
+
+export CH_RUN_DIR=$run_dir CH_PORT=$port CH_WORKERS=$workers \
+    CH_PG_CONN_MAX=$conn_max CH_API_MODULE=$top/build/bench/api.so
+unset CH_DATABASE_URL
+
+cleanup() {
+	scripts/stack.sh down >/dev/null 2>&1 || true
+	if [ -L "$run_dir/pg" ]; then
+		rm -rf "$(readlink -f "$run_dir/pg")"
+	fi
+	rm -rf "$run_dir"
+}
+trap cleanup EXIT
+
+scripts/stack.sh up >/dev/null
+base=http://127.0.0.1:$port
+
+# pgbench's tables live in their own database of the same cluster.
+sock=$(readlink -f "$run_dir/pg")/sock
+psql -X -q -h "$sock" -U postgres -d postgres -c 'CREATE DATABASE pgbench'
+"$pg_bin/pgbench" -h "$sock" -U postgres -i -q -s 10 pgbench >/dev/null 2>&1
+
+rps() {
+	# Warm up so every pooled connection is open and every statement
+	# prepared before measuring.
+	wrk -t2 -c64 -d1s "$1" >/dev/null 2>&1
+	wrk -t2 -c64 -d"${duration}s" "$1" | awk '
+	    /Non-2xx/ { bad = $NF }
+	    /Requests\/sec/ { rps = $2 }
+	    END { if (bad > 0) { print "non-2xx answers: " bad > "/dev/stderr";
+	          exit 1 } printf "%.0f\n", rps }'
+}
+
+tps=$("$pg_bin/pgbench" -h "$sock" -U postgres -S -M prepared -n \
+    -c "$clients" -j 2 -T "$duration" pgbench |
+    awk '/^tps/ { printf "%.0f\n", $3 }')
+health=$(rps "$base/healthz")
+district=$(rps "$base/v1/districts/16067")
+district_c=$(rps "$base/bench/districts-cjson/16067")
+places=$(rps "$base/v1/places?district=16067&limit=20")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
+
+echo "bench pgbench_select_tps $tps tx/s"
+echo "bench kore_healthz $health req/s"
+echo "bench district_get $district req/s"
+echo "bench district_get_json_in_c $district_c req/s"
+echo "bench places_list_20 $places req/s"
+echo "bench district_get_vs_pgbench $(ratio "$district" "$tps") ratio"
+echo "bench json_pg_vs_c $(ratio "$district" "$district_c") ratio"
