@@ -47,7 +47,7 @@ DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 		   python3-yaml python3-hypothesis python3-psycopg2 \
 		   libcmocka-dev valgrind
 
--include matcher/engine/engine.mk
+include matcher/engine/engine.mk
 
 .PHONY: all deps build api unit-test test test-api lint-openapi run up down \
 	bench import-places clean
