@@ -112,6 +112,7 @@ $(ENGINE_BENCH_OUT)/instance.o: $(ENGINE_TDIR)/instance.c $(ENGINE_HDRS)
 $(ENGINE_BENCH_OUT)/lemon_ref.o: $(ENGINE_TDIR)/lemon_ref.cc $(ENGINE_HDRS)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++14 -O2 -DNDEBUG -Wall -Wextra -Wno-deprecated-copy \
+	    -Wno-maybe-uninitialized \
 	    -I$(ENGINE_DIR) -I$(ENGINE_TDIR) -c $< -o $@
 
 $(ENGINE_BENCH_OUT)/bench_engine.o: bench/engine/bench_engine.c \

@@ -27,6 +27,24 @@
 
 #include "engine_int.h"
 
+/* Per node state, together so one search touches one cache line a node. */
+struct fnode {
+	int64_t		dist;		/* reduced distance in this search */
+	uint32_t	seen;		/* epoch when reached */
+	uint32_t	hpos;		/* heap position, SETTLED when done */
+	uint32_t	pred;
+	uint32_t	predw;		/* weight of the edge into a candidate */
+};
+
+#define SETTLED		UINT32_MAX
+
+/* A heap entry carries its key, so comparing never leaves the heap. */
+struct hent {
+	int64_t		key;
+	uint32_t	tie;		/* 0 for the sink, else node + 1 */
+	uint32_t	node;
+};
+
 struct flow {
 	const struct engine_graph	*g;
 	uint32_t	 n, m, t;	/* subjects, candidates, sink node */
@@ -37,14 +55,10 @@ struct flow {
 	uint32_t	*slot;		/* subjects held by candidates */
 	uint32_t	*cnt;		/* per candidate */
 	uint32_t	*subj_slot;	/* per subject */
+	struct fnode	*nd;
 	int64_t		*pi;		/* potentials, per node */
-	int64_t		*dist;
-	uint32_t	*pred;
-	uint32_t	*predw;		/* weight of the edge into a candidate */
-	uint32_t	*seen;		/* epoch when reached */
-	uint32_t	*done;		/* epoch when settled */
-	uint32_t	*heap;
-	uint32_t	*hpos;
+	int64_t		 bound;		/* the sink's distance, once reached */
+	struct hent	*heap;		/* 4-ary min-heap */
 	uint32_t	 hn;
 	uint32_t	*settled;	/* settled nodes of one search */
 	uint32_t	 nsettled;
@@ -53,92 +67,107 @@ struct flow {
 	size_t		 bytes;
 };
 
-static int	heap_less(const struct flow *, uint32_t, uint32_t);
-static void	heap_up(struct flow *, uint32_t);
-static void	heap_down(struct flow *, uint32_t);
+static int	hent_less(const struct hent *, const struct hent *);
+static void	heap_up(struct flow *, uint32_t, struct hent);
+static void	heap_down(struct flow *, uint32_t, struct hent);
 static uint32_t	heap_pop(struct flow *);
-static void	relax(struct flow *, uint32_t, int64_t, uint32_t, uint32_t);
+static inline void relax(struct flow *, uint32_t, int64_t, uint32_t,
+		    uint32_t);
 static void	search(struct flow *, uint32_t);
 static void	augment(struct flow *, uint32_t);
 static void	*flow_alloc(struct flow *, size_t, size_t);
 static void	flow_free(struct flow *);
 static int	check_graph(const struct engine_graph *);
 
+/* By distance; the sink wins ties (a search stops as early as it can). */
 static int
-heap_less(const struct flow *f, uint32_t a, uint32_t b)
+hent_less(const struct hent *a, const struct hent *b)
 {
-	if (f->dist[a] != f->dist[b])
-		return (f->dist[a] < f->dist[b]);
-	return (a < b);
+	if (a->key != b->key)
+		return (a->key < b->key);
+	return (a->tie < b->tie);
 }
 
 static void
-heap_up(struct flow *f, uint32_t i)
+heap_up(struct flow *f, uint32_t i, struct hent v)
 {
-	uint32_t	v = f->heap[i], p;
+	uint32_t	p;
 
 	while (i > 0) {
-		p = (i - 1) / 2;
-		if (!heap_less(f, v, f->heap[p]))
+		p = (i - 1) / 4;
+		if (!hent_less(&v, &f->heap[p]))
 			break;
 		f->heap[i] = f->heap[p];
-		f->hpos[f->heap[i]] = i;
+		f->nd[f->heap[i].node].hpos = i;
 		i = p;
 	}
 	f->heap[i] = v;
-	f->hpos[v] = i;
+	f->nd[v.node].hpos = i;
 }
 
 static void
-heap_down(struct flow *f, uint32_t i)
+heap_down(struct flow *f, uint32_t i, struct hent v)
 {
-	uint32_t	v = f->heap[i], c;
+	uint32_t	c, k, best;
 
 	for (;;) {
-		c = 2 * i + 1;
+		c = 4 * i + 1;
 		if (c >= f->hn)
 			break;
-		if (c + 1 < f->hn && heap_less(f, f->heap[c + 1], f->heap[c]))
-			c++;
-		if (!heap_less(f, f->heap[c], v))
+		best = c;
+		for (k = c + 1; k < c + 4 && k < f->hn; k++) {
+			if (hent_less(&f->heap[k], &f->heap[best]))
+				best = k;
+		}
+		if (!hent_less(&f->heap[best], &v))
 			break;
-		f->heap[i] = f->heap[c];
-		f->hpos[f->heap[i]] = i;
-		i = c;
+		f->heap[i] = f->heap[best];
+		f->nd[f->heap[i].node].hpos = i;
+		i = best;
 	}
 	f->heap[i] = v;
-	f->hpos[v] = i;
+	f->nd[v.node].hpos = i;
 }
 
 static uint32_t
 heap_pop(struct flow *f)
 {
-	uint32_t	top = f->heap[0];
+	uint32_t	top = f->heap[0].node;
 
 	f->hn--;
-	if (f->hn > 0) {
-		f->heap[0] = f->heap[f->hn];
-		heap_down(f, 0);
-	}
+	if (f->hn > 0)
+		heap_down(f, 0, f->heap[f->hn]);
+	f->nd[top].hpos = SETTLED;
 	return (top);
 }
 
-/* Offer distance nd to node v, reached from u over an edge of weight w. */
-static void
-relax(struct flow *f, uint32_t v, int64_t nd, uint32_t u, uint32_t w)
+/* Offer distance d to node v, reached from u over an edge of weight w. */
+static inline void
+relax(struct flow *f, uint32_t v, int64_t d, uint32_t u, uint32_t w)
 {
-	if (f->seen[v] != f->epoch) {
-		f->seen[v] = f->epoch;
-		f->dist[v] = nd;
-		f->pred[v] = u;
-		f->predw[v] = w;
-		f->heap[f->hn] = v;
-		heap_up(f, f->hn++);
-	} else if (f->done[v] != f->epoch && nd < f->dist[v]) {
-		f->dist[v] = nd;
-		f->pred[v] = u;
-		f->predw[v] = w;
-		heap_up(f, f->hpos[v]);
+	struct fnode	*x = &f->nd[v];
+	struct hent	 h;
+
+	/* Nothing at or beyond the sink's distance is settled before it. */
+	if (v != f->t && d >= f->bound)
+		return;
+	if (v == f->t && d < f->bound)
+		f->bound = d;
+	if (x->seen != f->epoch) {
+		x->seen = f->epoch;
+		x->dist = d;
+		x->pred = u;
+		x->predw = w;
+		h.key = d;
+		h.tie = v == f->t ? 0 : v + 1;
+		h.node = v;
+		heap_up(f, f->hn++, h);
+	} else if (x->hpos != SETTLED && d < x->dist) {
+		x->dist = d;
+		x->pred = u;
+		x->predw = w;
+		f->heap[x->hpos].key = d;
+		heap_up(f, x->hpos, f->heap[x->hpos]);
 	}
 }
 
@@ -147,58 +176,64 @@ static void
 search(struct flow *f, uint32_t s)
 {
 	const struct engine_graph	*g = f->g;
-	int64_t				 du, d, top;
-	uint32_t			 u, c, j, x, i;
+	struct fnode			*nd = f->nd;
+	const int64_t			*pic = f->pi + f->n;
+	int64_t				*pi = f->pi;
+	int64_t				 du, d, top, dt;
+	uint32_t			 u, c, j, x, i, end;
+	int32_t				 mu;
 
 	f->epoch++;
 	f->hn = 0;
 	f->nsettled = 0;
+	f->bound = INT64_MAX;
 	/* A new node: the smallest potential keeping its edges >= 0. */
-	top = f->pi[f->t] - f->w;
+	top = pi[f->t] - f->w;
 	for (j = g->start[s]; j < g->start[s + 1]; j++) {
-		d = f->pi[f->n + g->cand[j]] - (f->w - g->weight[j]);
+		d = pic[g->cand[j]] - (f->w - g->weight[j]);
 		if (d > top)
 			top = d;
 	}
-	f->pi[s] = top;
+	pi[s] = top;
 	relax(f, s, 0, UINT32_MAX, 0);
 	for (;;) {
 		assert(f->hn > 0);
 		u = heap_pop(f);
-		f->done[u] = f->epoch;
 		f->settled[f->nsettled++] = u;
 		f->scanned++;
 		if (u == f->t)
 			break;
-		du = f->dist[u] + f->pi[u];
+		du = nd[u].dist + pi[u];
 		if (u < f->n) {
-			for (j = g->start[u]; j < g->start[u + 1]; j++) {
+			/* Give the place up (s itself has none yet). */
+			relax(f, f->t, du + f->w - pi[f->t], u, 0);
+			mu = f->match[u];
+			end = g->start[u + 1];
+			for (j = g->start[u]; j < end; j++) {
 				c = g->cand[j];
-				if ((int32_t)c == f->match[u])
+				d = du + (f->w - g->weight[j]) - pic[c];
+				assert(d >= nd[u].dist);
+				if (d >= f->bound || (int32_t)c == mu)
 					continue;
-				d = du + (f->w - g->weight[j]) -
-				    f->pi[f->n + c];
-				assert(d >= f->dist[u]);
 				relax(f, f->n + c, d, u, g->weight[j]);
 			}
-			/* Give the place up (s itself has none yet). */
-			relax(f, f->t, du + f->w - f->pi[f->t], u, 0);
 		} else {
 			c = u - f->n;
 			if (f->cnt[c] < g->capacity[c])
-				relax(f, f->t, du - f->pi[f->t], u, 0);
-			for (j = f->slot_start[c]; j < f->slot_start[c] +
-			    f->cnt[c]; j++) {
+				relax(f, f->t, du - pi[f->t], u, 0);
+			end = f->slot_start[c] + f->cnt[c];
+			for (j = f->slot_start[c]; j < end; j++) {
 				x = f->slot[j];
-				d = du - (f->w - f->mw[x]) - f->pi[x];
-				assert(d >= f->dist[u]);
+				d = du - (f->w - f->mw[x]) - pi[x];
+				assert(d >= nd[u].dist);
 				relax(f, x, d, u, 0);
 			}
 		}
 	}
+	dt = nd[f->t].dist;
 	for (i = 0; i < f->nsettled; i++) {
 		u = f->settled[i];
-		f->pi[u] += f->dist[u] - f->dist[f->t];
+		pi[u] += nd[u].dist - dt;
 	}
 }
 
@@ -209,7 +244,7 @@ augment(struct flow *f, uint32_t s)
 	uint32_t	u, c, pos, y, oldpos;
 	int32_t		oldc;
 
-	u = f->pred[f->t];
+	u = f->nd[f->t].pred;
 	if (u >= f->n) {
 		c = u - f->n;
 		pos = f->slot_start[c] + f->cnt[c]++;
@@ -223,16 +258,16 @@ augment(struct flow *f, uint32_t s)
 		f->match[u] = ENGINE_NO_MATCH;
 	}
 	for (;;) {
-		y = f->pred[f->n + c];
+		y = f->nd[f->n + c].pred;
 		oldc = f->match[y];
 		oldpos = oldc >= 0 ? f->subj_slot[y] : 0;
 		f->slot[pos] = y;
 		f->subj_slot[y] = pos;
 		f->match[y] = (int32_t)c;
-		f->mw[y] = f->predw[f->n + c];
+		f->mw[y] = f->nd[f->n + c].predw;
 		if (y == s)
 			break;
-		assert(oldc >= 0 && f->pred[y] == f->n + (uint32_t)oldc);
+		assert(oldc >= 0 && f->nd[y].pred == f->n + (uint32_t)oldc);
 		c = (uint32_t)oldc;
 		pos = oldpos;
 	}
@@ -253,14 +288,9 @@ flow_free(struct flow *f)
 	free(f->slot);
 	free(f->cnt);
 	free(f->subj_slot);
+	free(f->nd);
 	free(f->pi);
-	free(f->dist);
-	free(f->pred);
-	free(f->predw);
-	free(f->seen);
-	free(f->done);
 	free(f->heap);
-	free(f->hpos);
 	free(f->settled);
 }
 
@@ -318,19 +348,13 @@ engine_assign(const struct engine_graph *g, int32_t *match, int64_t *total,
 	f.slot_start = flow_alloc(&f, f.m + 1, sizeof(*f.slot_start));
 	f.cnt = flow_alloc(&f, f.m, sizeof(*f.cnt));
 	f.subj_slot = flow_alloc(&f, f.n, sizeof(*f.subj_slot));
+	f.nd = flow_alloc(&f, nn, sizeof(*f.nd));
 	f.pi = flow_alloc(&f, nn, sizeof(*f.pi));
-	f.dist = flow_alloc(&f, nn, sizeof(*f.dist));
-	f.pred = flow_alloc(&f, nn, sizeof(*f.pred));
-	f.predw = flow_alloc(&f, nn, sizeof(*f.predw));
-	f.seen = flow_alloc(&f, nn, sizeof(*f.seen));
-	f.done = flow_alloc(&f, nn, sizeof(*f.done));
 	f.heap = flow_alloc(&f, nn, sizeof(*f.heap));
-	f.hpos = flow_alloc(&f, nn, sizeof(*f.hpos));
 	f.settled = flow_alloc(&f, nn, sizeof(*f.settled));
 	if (f.mw == NULL || f.slot_start == NULL || f.cnt == NULL ||
-	    f.subj_slot == NULL || f.pi == NULL || f.dist == NULL ||
-	    f.pred == NULL || f.predw == NULL || f.seen == NULL ||
-	    f.done == NULL || f.heap == NULL || f.hpos == NULL ||
+	    f.subj_slot == NULL || f.nd == NULL || f.pi == NULL ||
+	    f.heap == NULL ||
 	    f.settled == NULL)
 		goto out;
 	/* A candidate never holds more subjects than it has edges. */

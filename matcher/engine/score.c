@@ -276,12 +276,6 @@ engine_pair_eval(const struct engine *e, uint32_t si, uint32_t ci,
 	viol = ENGINE_OK;
 	d = UINT32_MAX;
 	in_reach = 0;
-	if (s->has_place && c->has_place) {
-		d = (uint32_t)(engine_dist_core(s->lat, s->lon, e->scos[si],
-		    c->lat, c->lon, e->ccos[ci]) + 0.5);
-		in_reach = d <= s->radius_m;
-	}
-
 	if (!s->consent_matching)
 		viol = ENGINE_V_NO_CONSENT;
 	else if (!s->active || !c->active)
@@ -297,7 +291,17 @@ engine_pair_eval(const struct engine *e, uint32_t si, uint32_t ci,
 		viol = ENGINE_V_AGE;
 	else if (s->district != c->district && !s->consent_cross_district)
 		viol = ENGINE_V_CROSS_DISTRICT;
-	else if (!in_reach && !c->online)
+	if (viol != ENGINE_OK && x == NULL) {
+		*score = 0;
+		return (viol);
+	}
+	/* The distance is the costly part: only once the cheap tests pass. */
+	if (s->has_place && c->has_place) {
+		d = (uint32_t)(engine_dist_core(s->lat, s->lon, e->scos[si],
+		    c->lat, c->lon, e->ccos[ci]) + 0.5);
+		in_reach = d <= s->radius_m;
+	}
+	if (viol == ENGINE_OK && !in_reach && !c->online)
 		viol = ENGINE_V_TOO_FAR;
 
 	if (viol != ENGINE_OK && x == NULL) {
