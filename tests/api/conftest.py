@@ -28,6 +28,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def alive(pid):
+    """True for a running process; a zombie waiting for its reaper has
+    already exited."""
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 class Stack:
     def __init__(self, run_dir, port, env):
         self.run_dir = run_dir
@@ -49,7 +59,7 @@ class Stack:
 
     def sql(self, query, params=()):
         with self.db() as conn, conn.cursor() as cur:
-            cur.execute(query, params)
+            cur.execute(query, params or None)
             rows = cur.fetchall() if cur.description else None
         conn.close()
         return rows
@@ -94,7 +104,11 @@ def stack():
         assert imp.returncode == 0, imp.stderr
         yield s
     finally:
+        pids = [p for f in ("kore.pid", "pg/data/postmaster.pid")
+                if os.path.exists(os.path.join(run_dir, f))
+                for p in open(os.path.join(run_dir, f)).read().split()[:1]]
         s.stack("down", check=False)
+        left = [p for p in pids if alive(p)]
         pg = os.path.join(run_dir, "pg")
         log = s.kore_log()
         if os.path.islink(pg):
@@ -106,6 +120,7 @@ def stack():
             if re.search(r"sandbox violation|\) gone|exited with status [1-9]"
                          r"|ERROR: AddressSanitizer|runtime error:", l)]
     assert not died, "\n".join(died)
+    assert not left, "processes left running after down: %s" % left
 
 
 class Client:
