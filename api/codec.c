@@ -145,24 +145,27 @@ codec_query_parse(char *qs, struct codec_query *q, const char **bad)
 		else
 			eq = arg + strlen(arg);
 
-		if ((nlen = percent_decode(arg)) == -1 ||
-		    (vlen = percent_decode(eq)) == -1)
+		/* The name first: only a valid name is named in *bad. */
+		if ((nlen = percent_decode(arg)) == -1)
 			return (CODEC_QUERY_BAD_ESCAPE);
-		if ((size_t)nlen != strlen(arg) || (size_t)vlen != strlen(eq)) {
-			*bad = (size_t)nlen == strlen(arg) ? arg : NULL;
+		if ((size_t)nlen != strlen(arg))
 			return (CODEC_QUERY_NUL);
-		}
 		if (!codec_utf8_valid(arg, nlen))
 			return (CODEC_QUERY_BAD_UTF8);
 		if (has_control(arg))
 			return (CODEC_QUERY_CONTROL);
+		if (nlen == 0)
+			return (CODEC_QUERY_EMPTY_NAME);
+
 		*bad = arg;
+		if ((vlen = percent_decode(eq)) == -1)
+			return (CODEC_QUERY_BAD_ESCAPE);
+		if ((size_t)vlen != strlen(eq))
+			return (CODEC_QUERY_NUL);
 		if (!codec_utf8_valid(eq, vlen))
 			return (CODEC_QUERY_BAD_UTF8);
 		if (has_control(eq))
 			return (CODEC_QUERY_CONTROL);
-		if (nlen == 0)
-			return (CODEC_QUERY_EMPTY_NAME);
 		for (i = 0; i < q->count; i++) {
 			if (strcmp(q->args[i].name, arg) == 0)
 				return (CODEC_QUERY_DUPLICATE);
@@ -321,7 +324,8 @@ codec_cursor_decode(const char *cursor, const char *kind, char **out, int n)
 	unsigned char	 bin[CODEC_CURSOR_MAX];
 	size_t		 blen;
 	cJSON		*arr, *item;
-	int		 i;
+	char		*canon;
+	int		 i, same;
 
 	for (i = 0; i < n; i++)
 		out[i] = NULL;
@@ -337,6 +341,17 @@ codec_cursor_decode(const char *cursor, const char *kind, char **out, int n)
 	if ((arr = cJSON_ParseWithLength((char *)bin, blen)) == NULL)
 		return (-1);
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != n + 1)
+		goto bad;
+	/*
+	 * Only the exact text codec_cursor_encode() makes is accepted: this
+	 * refuses trailing data and escapes such as \u0000 that cJSON would
+	 * silently cut a key at.
+	 */
+	if ((canon = cJSON_PrintUnformatted(arr)) == NULL)
+		goto bad;
+	same = strlen(canon) == blen && memcmp(canon, bin, blen) == 0;
+	cJSON_free(canon);
+	if (!same)
 		goto bad;
 	item = cJSON_GetArrayItem(arr, 0);
 	if (!cJSON_IsString(item) || strcmp(item->valuestring, kind) != 0)
