@@ -9,6 +9,9 @@
 #   engine-bench     print "bench <name> <value> <unit>" lines
 #   engine-clean     remove build/engine
 
+# Including this file must not change the includer's default goal.
+ENGINE_SAVED_GOAL := $(.DEFAULT_GOAL)
+
 CC ?= cc
 CXX ?= g++
 CH_SHARED_DATA ?= $(CURDIR)/../shared/data
@@ -128,3 +131,5 @@ engine-bench: $(ENGINE_BENCH_OUT)/bench_engine
 
 engine-clean:
 	rm -rf build/engine
+
+.DEFAULT_GOAL := $(ENGINE_SAVED_GOAL)
