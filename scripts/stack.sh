@@ -216,13 +216,19 @@ run)
 	db_setup
 	api_env
 	render_conf
+	# Ctrl-C reaches Kore and this script alike; either way the cluster
+	# this script started is stopped again.
 	trap 'pg_stop' EXIT
+	trap 'exit 130' INT TERM
 	cat <<-MSG
 	Connecting Humans API on http://$host:$port  (Ctrl-C stops it)
 	  curl http://$host:$port/v1/districts
 	  curl 'http://$host:$port/v1/places?q=erfurt'
 	MSG
-	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" || true
+	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" &
+	kore_pid=$!
+	trap 'kill -TERM $kore_pid 2>/dev/null; wait $kore_pid; exit 130' INT TERM
+	wait $kore_pid || true
 	;;
 up)
 	db_setup
