@@ -23,7 +23,8 @@ BASE_CFLAGS	:= -std=gnu11 -O2 -g -fPIC $(WARNINGS) -Iapi \
 		   -DCH_VERSION='"$(CH_VERSION)"' \
 		   -DCH_SCHEMA_VERSION=$(SCHEMA_VERSION)
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
-API_LIBS	:= -lcjson -ljwt -lsodium -lpq
+PURE_LIBS	:= -lcjson -ljwt -lcrypto -lsodium -lm
+API_LIBS	:= $(PURE_LIBS) -lpq
 
 ifeq ($(SAN),1)
 BUILD		:= build/san
@@ -34,22 +35,24 @@ BUILD		:= build/release
 SAN_FLAGS	:=
 endif
 
-PURE_SRC	:= api/codec.c api/config.c
+PURE_SRC	:= api/codec.c api/config.c api/token.c
 API_SRC		:= $(PURE_SRC) api/init.c api/router.c api/http_util.c \
-		   api/db.c api/health.c api/index.c api/districts.c \
-		   api/places.c
+		   api/db.c api/auth.c api/password.c api/health.c \
+		   api/index.c api/districts.c api/places.c api/sessions.c \
+		   api/me.c api/users.c
 API_HDR		:= api/ch.h
-UNIT_TESTS	:= test_codec test_config
+UNIT_TESTS	:= test_codec test_config test_token
 
 DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 		   postgresql-15 postgresql-client-15 curl wrk \
 		   python3-pytest python3-requests python3-jsonschema \
 		   python3-yaml python3-hypothesis python3-psycopg2 \
+		   python3-cryptography libssl-dev openssl \
 		   libcmocka-dev valgrind
 
 include matcher/engine/engine.mk
 
-.PHONY: all deps build api unit-test test test-api lint-openapi run up down \
+.PHONY: all deps build api unit-test test test-api lint-openapi run up down token \
 	bench import-places clean
 
 all: build
@@ -108,14 +111,13 @@ build/bench/api.so: $(API_SRC:api/%.c=build/bench/%.o) build/openapi_json.o
 
 build/ch-config-check: api/config_check.c $(PURE_SRC) $(API_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -o $@ api/config_check.c $(PURE_SRC) \
-	    -lcjson -lsodium
+	$(CC) $(BASE_CFLAGS) -o $@ api/config_check.c $(PURE_SRC) $(PURE_LIBS)
 
 # ---------------------------------------------------------------- tests
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_SRC) $(API_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(PURE_SRC) \
-	    -lcmocka -lcjson -lsodium
+	    -lcmocka $(PURE_LIBS)
 
 unit-test: deps $(UNIT_TESTS:%=$(BUILD)/tests/%)
 	@for t in $(UNIT_TESTS); do $(BUILD)/tests/$$t || exit 1; done
@@ -142,6 +144,10 @@ up: build
 
 down:
 	@scripts/stack.sh down
+
+# An access token for a demo account of the running stack, for curl.
+token:
+	@scripts/stack.sh token "$(ROLE)" "$(DISTRICT)"
 
 import-places: build
 	@test -n "$(FILE)" || { echo "usage: make import-places FILE=places.csv"; \

@@ -71,6 +71,14 @@ enum config_log_level {
 	CONFIG_LOG_ERROR,
 };
 
+#define CONFIG_SECRET_MIN	32	/* bytes in CH_JWT_SECRET */
+
+enum config_jwt_alg {
+	CONFIG_JWT_HS256 = 0,
+	CONFIG_JWT_RS256,
+	CONFIG_JWT_ES256,
+};
+
 struct config {
 	const char		*database_url;
 	enum config_env		 env;
@@ -78,10 +86,110 @@ struct config {
 	int			 access_log;
 	long long		 port;
 	long long		 workers;
+
+	/* Our access tokens. */
+	enum config_jwt_alg	 jwt_alg;
+	const char		*jwt_secret;
+	const char		*jwt_key_file;
+	const char		*jwt_kid;
+	const char		*jwt_issuer;
+	const char		*jwt_audience;
+
+	/* A trusted external issuer (a district's single sign-on). */
+	const char		*ext_issuer;
+	const char		*ext_key_file;
+	enum config_jwt_alg	 ext_alg;
+	const char		*ext_audience;
+	const char		*ext_role_claim;
+	const char		*ext_district_claim;
+	const char		*ext_roles;
 };
 
 int	config_load(struct config *, const char *(*)(const char *),
 	    char *, size_t);
+const char *config_secret_weakness(const char *);
+
+/* token.c: roles and access tokens (signing, verification, JWKS). */
+enum role {
+	ROLE_STATE_ADMIN = 0,
+	ROLE_COORDINATOR,
+	ROLE_ASSISTANT,
+	ROLE_ORGANIZATION,
+	ROLE_MENTOR,
+	ROLE_PARTICIPANT,
+	ROLE_COUNT
+};
+
+#define ROLE_BIT(r)		(1u << (r))
+#define ROLES_ANY		((1u << ROLE_COUNT) - 1)
+#define ROLES_STAFF		(ROLE_BIT(ROLE_STATE_ADMIN) |		\
+				 ROLE_BIT(ROLE_COORDINATOR) |		\
+				 ROLE_BIT(ROLE_ASSISTANT))
+
+#define TOKEN_ACCESS_TTL	900	/* seconds: access tokens live 15 min */
+#define TOKEN_MAX		4096	/* longest token we look at */
+#define TOKEN_ROLE_MAP_MAX	16
+
+struct token_key {
+	enum config_jwt_alg	 alg;
+	unsigned char		*sign_key;	/* secret or private PEM */
+	size_t			 sign_len;
+	unsigned char		*verify_key;	/* secret or public PEM */
+	size_t			 verify_len;
+	char			 kid[65];
+	char			*jwk;		/* public JWK, asymmetric only */
+};
+
+struct token_issuer {
+	const char		*name;
+	const char		*audience;
+	struct token_key	 key;
+	long long		 max_lifetime;
+	int			 external;
+	const char		*role_claim;
+	const char		*district_claim;
+	int			 nroles;
+	struct {
+		char	theirs[64];
+		int	ours;
+	}			 roles[TOKEN_ROLE_MAP_MAX];
+};
+
+struct token_config {
+	struct token_issuer	local;
+	struct token_issuer	external;
+	int			has_external;
+};
+
+/* What a verified token says; district is "" for the state admin. */
+struct token_claims {
+	int		external;
+	char		sub[201];
+	int		role;
+	char		district[6];
+	char		sid[37];
+	char		jti[129];
+	long long	exp;
+};
+
+enum token_error {
+	TOKEN_OK = 0,
+	TOKEN_MALFORMED,
+	TOKEN_INVALID,
+	TOKEN_EXPIRED,
+	TOKEN_NOT_YET_VALID,
+};
+
+int	role_parse(const char *);
+const char *role_name(int);
+int	token_setup(struct token_config *, const struct config *, char *,
+	    size_t);
+void	token_cleanup(struct token_config *);
+char	*token_jwks(const struct token_config *);
+char	*token_sign(const struct token_config *, const struct token_claims *,
+	    time_t);
+enum token_error token_verify(const struct token_config *, const char *,
+	    time_t, struct token_claims *);
 
 #if defined(CH_KORE)
 
@@ -94,10 +202,16 @@ int	config_load(struct config *, const char *(*)(const char *),
 #define API_PENDING		KORE_RESULT_RETRY
 
 #define ROUTE_PARAMS_MAX	4
-#define DB_PARAMS_MAX		12
+#define DB_PARAMS_MAX		16
+#define API_ERRORS_MAX		32	/* entries in one problem */
+#define API_JSON_DEPTH_MAX	32	/* nesting of request bodies */
+#define PASSWORD_MIN_CHARS	12
+#define PASSWORD_MAX_CHARS	256
+#define PASSWORD_MAX_BYTES	(PASSWORD_MAX_CHARS * 4)
 #define DB_NAME			"db"
 
 struct api_ctx;
+struct cJSON;
 
 typedef int (*db_done_cb)(struct http_request *, struct api_ctx *,
     struct kore_pgsql *);
@@ -117,8 +231,22 @@ struct db {
 	char			 sqlstate[6];
 };
 
+/* auth.c: who is calling, filled in before a protected handler runs. */
+struct principal {
+	int		 authenticated;
+	int		 role;
+	int		 external;
+	char		 district[6];		/* "" for the state admin */
+	char		 user_id[37];		/* our accounts only */
+	char		 sid[37];		/* their session (family) */
+	char		 subject[201];
+	char		 actor[320];		/* for the audit log */
+	char		*user_json;		/* our accounts only */
+};
+
 /* router.c: the per-request context every handler gets. */
 struct route;
+struct password_task;
 
 struct api_ctx {
 	const struct route	*route;
@@ -129,14 +257,45 @@ struct api_ctx {
 	char			*query_copy;
 	struct codec_query	 query;
 	struct db		 db;
+	struct principal	 who;
+	struct password_task	*task;
 	void			*data;
 	void			(*data_free)(void *);
+};
+
+typedef int (*password_done_cb)(struct http_request *, struct api_ctx *,
+    int, const char *);
+
+/* Validation errors gathered into one problem answer (http_util.c). */
+struct api_errors {
+	struct kore_buf	buf;
+	int		count;
 };
 
 typedef int (*api_handler)(struct http_request *, struct api_ctx *);
 
 int	api_dispatch(struct http_request *);
+int	router_run(struct http_request *, struct api_ctx *);
 void	router_log_request(struct http_request *, struct api_ctx *);
+
+/* auth.c */
+extern struct token_config	auth_tokens;
+int	auth_init(char *, size_t);
+int	auth_begin(struct http_request *, struct api_ctx *);
+int	auth_unauthenticated(struct http_request *, struct api_ctx *,
+	    const char *, const char *);
+int	auth_permit(struct http_request *, struct api_ctx *, unsigned);
+const char *auth_scope(struct api_ctx *);
+void	auth_release(struct api_ctx *);
+
+/* password.c */
+int	password_init(void);
+int	password_hash(struct http_request *, struct api_ctx *, const char *,
+	    password_done_cb);
+int	password_verify(struct http_request *, struct api_ctx *, const char *,
+	    const char *, password_done_cb);
+int	password_drive(struct http_request *, struct api_ctx *);
+int	password_release(struct api_ctx *);
 
 /* init.c */
 extern struct config	api_config;
@@ -157,6 +316,20 @@ int	api_query_check(struct http_request *, struct api_ctx *,
 int	api_query_limit(struct http_request *, struct api_ctx *, long long *);
 int	api_query_cursor(struct http_request *, struct api_ctx *,
 	    const char *, char **, int, int *);
+void	api_errors_init(struct api_errors *);
+void	api_errors_add(struct api_errors *, const char *, const char *,
+	    const char *);
+void	api_errors_cleanup(struct api_errors *);
+int	api_errors_answer(struct http_request *, struct api_ctx *, int,
+	    struct api_errors *, const char *);
+int	api_body_json(struct http_request *, struct api_ctx *, int,
+	    struct cJSON **);
+void	api_body_unknown(struct api_errors *, const struct cJSON *,
+	    const char *const *);
+const char *api_body_string(struct api_errors *, const struct cJSON *,
+	    const char *, size_t, size_t, int *);
+void	api_etag(struct http_request *, const char *);
+int	api_if_match(struct http_request *, struct api_ctx *, const char *);
 
 /* db.c */
 int	db_query(struct http_request *, struct api_ctx *, const char *,
@@ -180,6 +353,22 @@ int	districts_one(struct http_request *, struct api_ctx *);
 #if defined(CH_BENCH_ROUTES)
 int	districts_one_cjson(struct http_request *, struct api_ctx *);
 #endif
+
+/* sessions.c */
+int	sessions_token(struct http_request *, struct api_ctx *);
+int	sessions_refresh(struct http_request *, struct api_ctx *);
+int	sessions_logout(struct http_request *, struct api_ctx *);
+int	sessions_jwks(struct http_request *, struct api_ctx *);
+
+/* me.c */
+int	me_get(struct http_request *, struct api_ctx *);
+int	me_password(struct http_request *, struct api_ctx *);
+
+/* users.c */
+int	users_list(struct http_request *, struct api_ctx *);
+int	users_create(struct http_request *, struct api_ctx *);
+int	users_one(struct http_request *, struct api_ctx *);
+int	users_update(struct http_request *, struct api_ctx *);
 
 /* places.c */
 int	places_list(struct http_request *, struct api_ctx *);

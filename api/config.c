@@ -7,6 +7,10 @@
 #include "ch.h"
 
 static int	config_enum(const char *, const char *const *, int *);
+static int	config_jwt(struct config *, const char *(*)(const char *),
+		    char *, size_t);
+static const char *config_str(const char *(*)(const char *), const char *,
+		    const char *);
 
 static const char *const env_names[] = {
 	"development", "test", "production", NULL
@@ -107,6 +111,159 @@ config_load(struct config *cfg, const char *(*get)(const char *),
 			return (-1);
 		}
 	}
+
+	return (config_jwt(cfg, get, err, errlen));
+}
+
+static const char *
+config_str(const char *(*get)(const char *), const char *name,
+    const char *fallback)
+{
+	const char	*v;
+
+	if ((v = get(name)) == NULL || *v == '\0')
+		return (fallback);
+	return (v);
+}
+
+/* Words that mark a secret someone copied from documentation. */
+static const char *const placeholder_words[] = {
+	"changeme", "change-me", "change_me", "secret", "password", "passwort",
+	"placeholder", "example", "default", "dummy", "insecure", "todo",
+	"xxxx", "your-", "your_", "insert", "replace", NULL
+};
+
+/*
+ * Returns NULL when s looks like at least 32 random bytes, or why not.
+ * Randomness cannot be proven, but the usual mistakes can be caught:
+ * short strings, documentation placeholders, one repeated character and
+ * keyboard or alphabet runs.
+ */
+const char *
+config_secret_weakness(const char *s)
+{
+	const char	*w;
+	size_t		 i, len, wlen, runs, distinct;
+	unsigned char	 seen[256];
+
+	len = strlen(s);
+	if (len < CONFIG_SECRET_MIN)
+		return ("is shorter than 32 bytes");
+	for (i = 0; placeholder_words[i] != NULL; i++) {
+		wlen = strlen(placeholder_words[i]);
+		for (w = s; *w != '\0'; w++) {
+			if (strncasecmp(w, placeholder_words[i], wlen) == 0)
+				return ("looks like a placeholder");
+		}
+	}
+
+	memset(seen, 0, sizeof(seen));
+	distinct = runs = 0;
+	for (i = 0; i < len; i++) {
+		if (!seen[(unsigned char)s[i]]++)
+			distinct++;
+		if (i > 0 && ((unsigned char)s[i] == (unsigned char)s[i - 1] ||
+		    (unsigned char)s[i] == (unsigned char)s[i - 1] + 1 ||
+		    (unsigned char)s[i] + 1 == (unsigned char)s[i - 1]))
+			runs++;
+	}
+	if (distinct < 12)
+		return ("repeats too few distinct characters");
+	if (runs * 2 > len)
+		return ("is a run of neighbouring characters");
+
+	return (NULL);
+}
+
+static const char *const jwt_alg_names[] = { "HS256", "RS256", "ES256",
+	NULL };
+
+/*
+ * Access-token settings. Keys themselves are read by token_setup(); this
+ * only checks what can be checked without files.
+ */
+static int
+config_jwt(struct config *cfg, const char *(*get)(const char *), char *err,
+    size_t errlen)
+{
+	const char	*v, *why;
+	int		 e;
+
+	cfg->jwt_alg = CONFIG_JWT_HS256;
+	if ((v = get("CH_JWT_ALG")) != NULL && *v != '\0') {
+		if (config_enum(v, jwt_alg_names, &e) == -1) {
+			snprintf(err, errlen, "CH_JWT_ALG must be HS256, "
+			    "RS256 or ES256");
+			return (-1);
+		}
+		cfg->jwt_alg = e;
+	}
+
+	cfg->jwt_secret = config_str(get, "CH_JWT_SECRET", NULL);
+	cfg->jwt_key_file = config_str(get, "CH_JWT_KEY_FILE", NULL);
+	cfg->jwt_kid = config_str(get, "CH_JWT_KID", NULL);
+	cfg->jwt_issuer = config_str(get, "CH_JWT_ISSUER", "connecting-humans");
+	cfg->jwt_audience = config_str(get, "CH_JWT_AUDIENCE", "ch-api");
+
+	if (cfg->jwt_alg == CONFIG_JWT_HS256) {
+		if (cfg->jwt_secret == NULL) {
+			snprintf(err, errlen, "CH_JWT_SECRET is not set: give "
+			    "at least 32 random bytes, for example from "
+			    "'openssl rand -base64 48'");
+			return (-1);
+		}
+		if ((why = config_secret_weakness(cfg->jwt_secret)) != NULL) {
+			snprintf(err, errlen, "CH_JWT_SECRET %s: give at least "
+			    "32 random bytes, for example from "
+			    "'openssl rand -base64 48'", why);
+			return (-1);
+		}
+	} else if (cfg->jwt_key_file == NULL) {
+		snprintf(err, errlen, "CH_JWT_KEY_FILE is not set: %s needs "
+		    "a PEM private key", jwt_alg_names[cfg->jwt_alg]);
+		return (-1);
+	}
+	if (cfg->jwt_kid != NULL && (strlen(cfg->jwt_kid) > 64 ||
+	    strspn(cfg->jwt_kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789-_.") != strlen(cfg->jwt_kid))) {
+		snprintf(err, errlen, "CH_JWT_KID must be 1-64 characters "
+		    "of A-Z a-z 0-9 - _ .");
+		return (-1);
+	}
+
+	cfg->ext_issuer = config_str(get, "CH_JWT_EXTERNAL_ISSUER", NULL);
+	if (cfg->ext_issuer == NULL)
+		return (0);
+	if (strcmp(cfg->ext_issuer, cfg->jwt_issuer) == 0) {
+		snprintf(err, errlen, "CH_JWT_EXTERNAL_ISSUER must differ "
+		    "from CH_JWT_ISSUER");
+		return (-1);
+	}
+	cfg->ext_key_file = config_str(get, "CH_JWT_EXTERNAL_KEY_FILE", NULL);
+	if (cfg->ext_key_file == NULL) {
+		snprintf(err, errlen, "CH_JWT_EXTERNAL_KEY_FILE is not set: "
+		    "the external issuer needs its PEM public key");
+		return (-1);
+	}
+	cfg->ext_alg = CONFIG_JWT_RS256;
+	if ((v = get("CH_JWT_EXTERNAL_ALG")) != NULL && *v != '\0') {
+		if (config_enum(v, jwt_alg_names, &e) == -1 ||
+		    e == CONFIG_JWT_HS256) {
+			snprintf(err, errlen, "CH_JWT_EXTERNAL_ALG must be "
+			    "RS256 or ES256");
+			return (-1);
+		}
+		cfg->ext_alg = e;
+	}
+	cfg->ext_audience = config_str(get, "CH_JWT_EXTERNAL_AUDIENCE",
+	    cfg->jwt_audience);
+	cfg->ext_role_claim = config_str(get, "CH_JWT_EXTERNAL_ROLE_CLAIM",
+	    "role");
+	cfg->ext_district_claim = config_str(get,
+	    "CH_JWT_EXTERNAL_DISTRICT_CLAIM", "district");
+	cfg->ext_roles = config_str(get, "CH_JWT_EXTERNAL_ROLES",
+	    "state_admin=state_admin,coordinator=coordinator,"
+	    "assistant=assistant");
 
 	return (0);
 }

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
 
 #include "ch.h"
 
@@ -11,6 +14,7 @@ static void	api_send(struct http_request *, struct api_ctx *, int,
 static const char *problem_title(int);
 static int	api_problem_emit(struct http_request *, struct api_ctx *, int,
 		    const char *, const char *, const char *);
+static int	json_depth(const char *, size_t);
 
 static void
 api_send(struct http_request *req, struct api_ctx *ctx, int status,
@@ -40,12 +44,18 @@ problem_title(int status)
 		return ("Method not allowed");
 	case 409:
 		return ("Conflict");
+	case 412:
+		return ("Precondition failed");
 	case 413:
 		return ("Payload too large");
 	case 415:
 		return ("Unsupported media type");
 	case 422:
 		return ("Unprocessable content");
+	case 428:
+		return ("Precondition required");
+	case 429:
+		return ("Too many requests");
 	case 503:
 		return ("Service unavailable");
 	default:
@@ -249,4 +259,271 @@ api_query_cursor(struct http_request *req, struct api_ctx *ctx,
 	*present = 1;
 
 	return (KORE_RESULT_OK);
+}
+
+/* Validation errors for one answer: a JSON array being built. */
+void
+api_errors_init(struct api_errors *e)
+{
+	kore_buf_init(&e->buf, 256);
+	kore_buf_append(&e->buf, "[", 1);
+	e->count = 0;
+}
+
+/*
+ * Adds one entry; field is a JSON pointer into the body ("/email"),
+ * message plain text for people. Only the first API_ERRORS_MAX count.
+ */
+void
+api_errors_add(struct api_errors *e, const char *field, const char *code,
+    const char *message)
+{
+	char	*f, *c, *m;
+
+	if (e->count == API_ERRORS_MAX)
+		return;
+	f = codec_json_escape(field);
+	c = codec_json_escape(code);
+	m = codec_json_escape(message);
+	if (f != NULL && c != NULL && m != NULL) {
+		kore_buf_appendf(&e->buf, "%s{\"field\":%s,\"code\":%s,"
+		    "\"message\":%s}", e->count > 0 ? "," : "", f, c, m);
+		e->count++;
+	}
+	free(f);
+	free(c);
+	free(m);
+}
+
+void
+api_errors_cleanup(struct api_errors *e)
+{
+	kore_buf_cleanup(&e->buf);
+}
+
+/* Answers 400 or 422 with the gathered errors; the first is the detail. */
+int
+api_errors_answer(struct http_request *req, struct api_ctx *ctx,
+    int status, struct api_errors *e, const char *detail)
+{
+	int	ret;
+
+	kore_buf_append(&e->buf, "]", 1);
+	kore_buf_append(&e->buf, "", 1);
+	ret = api_problem_emit(req, ctx, status,
+	    status == 422 ? "validation-failed" : "invalid-parameter",
+	    detail, (const char *)e->buf.data);
+	api_errors_cleanup(e);
+
+	return (ret);
+}
+
+/*
+ * Deepest nesting of arrays and objects in a JSON text, counted before
+ * parsing so a hostile body cannot make the parser recurse far.
+ */
+static int
+json_depth(const char *s, size_t len)
+{
+	size_t	i;
+	int	depth, max, in_str;
+
+	depth = max = in_str = 0;
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (s[i]) {
+		case '"':
+			in_str = 1;
+			break;
+		case '[':
+		case '{':
+			if (++depth > max)
+				max = depth;
+			break;
+		case ']':
+		case '}':
+			depth--;
+			break;
+		}
+	}
+
+	return (max);
+}
+
+/*
+ * The request body as a JSON object. Answers 415 for another media type
+ * (merge_patch: application/merge-patch+json is accepted as well), 400
+ * for an empty, non-UTF-8, too deeply nested or malformed body or one
+ * that is not an object. Returns KORE_RESULT_OK with *out to be freed by
+ * the caller with cJSON_Delete, or KORE_RESULT_ERROR after answering.
+ */
+int
+api_body_json(struct http_request *req, struct api_ctx *ctx, int merge_patch,
+    cJSON **out)
+{
+	struct kore_buf	*body = req->http_body;
+	const char	*type, *data;
+	size_t		 len, tlen;
+
+	*out = NULL;
+	if (!http_request_header(req, "content-type", &type))
+		type = "";
+	tlen = strcspn(type, "; \t");
+	if (!((tlen == 16 && strncasecmp(type, "application/json", 16) == 0) ||
+	    (merge_patch && tlen == 28 &&
+	    strncasecmp(type, "application/merge-patch+json", 28) == 0))) {
+		api_problem(req, ctx, 415, "unsupported-media-type",
+		    merge_patch ? "Send the body as application/merge-patch+json"
+		    " or application/json." :
+		    "Send the body as application/json.");
+		return (KORE_RESULT_ERROR);
+	}
+
+	/* Kore rewinds the buffer once the body is in: its length is
+	 * http_body_length, not the buffer's offset. */
+	data = body != NULL ? (const char *)body->data : NULL;
+	len = body != NULL ? req->http_body_length : 0;
+	if (len == 0) {
+		api_problem(req, ctx, 400, "malformed-body",
+		    "The request needs a JSON body.");
+		return (KORE_RESULT_ERROR);
+	}
+	if (!codec_utf8_valid(data, len) || memchr(data, '\0', len) != NULL) {
+		api_problem(req, ctx, 400, "malformed-body",
+		    "The body is not valid UTF-8 text.");
+		return (KORE_RESULT_ERROR);
+	}
+	if (json_depth(data, len) > API_JSON_DEPTH_MAX) {
+		api_problem(req, ctx, 400, "malformed-body",
+		    "The body nests arrays and objects more than 32 deep.");
+		return (KORE_RESULT_ERROR);
+	}
+	if ((*out = cJSON_ParseWithLength(data, len)) == NULL ||
+	    !cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		api_problem(req, ctx, 400, "malformed-body",
+		    "The body is not a JSON object.");
+		return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+/* Adds an error for every member of obj whose name is not allowed. */
+void
+api_body_unknown(struct api_errors *e, const cJSON *obj,
+    const char *const *allowed)
+{
+	const cJSON	*m;
+	char		 field[80];
+	int		 k;
+
+	cJSON_ArrayForEach(m, obj) {
+		for (k = 0; allowed[k] != NULL; k++) {
+			if (strcmp(m->string, allowed[k]) == 0)
+				break;
+		}
+		if (allowed[k] == NULL) {
+			(void)snprintf(field, sizeof(field), "/%s", m->string);
+			api_errors_add(e, field, "unknown_field",
+			    "This field is not part of the request.");
+		}
+	}
+}
+
+/*
+ * A string member: NULL when absent; otherwise checked for type, length
+ * (in characters) and control characters, with an error added when bad.
+ * *bad is set when an error was added.
+ */
+const char *
+api_body_string(struct api_errors *e, const cJSON *obj, const char *name,
+    size_t min, size_t max, int *bad)
+{
+	const cJSON	*v;
+	char		 field[80], msg[128];
+	size_t		 i, chars;
+
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, name)) == NULL)
+		return (NULL);
+	(void)snprintf(field, sizeof(field), "/%s", name);
+	if (!cJSON_IsString(v)) {
+		api_errors_add(e, field, "type", "This field must be a string.");
+		*bad = 1;
+		return (NULL);
+	}
+	chars = 0;
+	for (i = 0; v->valuestring[i] != '\0'; i++) {
+		if ((unsigned char)v->valuestring[i] < 0x20 ||
+		    v->valuestring[i] == 0x7f) {
+			api_errors_add(e, field, "control_character",
+			    "This field must not contain control characters.");
+			*bad = 1;
+			return (NULL);
+		}
+		if (((unsigned char)v->valuestring[i] & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars < min || chars > max) {
+		(void)snprintf(msg, sizeof(msg), "This field must have %zu to "
+		    "%zu characters.", min, max);
+		api_errors_add(e, field, "length", msg);
+		*bad = 1;
+		return (NULL);
+	}
+
+	return (v->valuestring);
+}
+
+/* A strong ETag for a row version. */
+void
+api_etag(struct http_request *req, const char *version)
+{
+	char	tag[32];
+
+	(void)snprintf(tag, sizeof(tag), "\"%s\"", version);
+	http_response_header(req, "etag", tag);
+}
+
+/*
+ * Checks If-Match (RFC 9110, strong comparison) against the current row
+ * version. Answers 428 when the header is missing (updates must say what
+ * they change) and 412 when no tag matches. Returns KORE_RESULT_OK or
+ * KORE_RESULT_ERROR after answering.
+ */
+int
+api_if_match(struct http_request *req, struct api_ctx *ctx,
+    const char *version)
+{
+	const char	*hdr, *p;
+	char		 tag[32];
+	size_t		 tlen, n;
+
+	if (!http_request_header(req, "if-match", &hdr)) {
+		api_problem(req, ctx, 428, "precondition-required",
+		    "Send If-Match with the ETag you last read, so that "
+		    "a concurrent change is not overwritten.");
+		return (KORE_RESULT_ERROR);
+	}
+	(void)snprintf(tag, sizeof(tag), "\"%s\"", version);
+	tlen = strlen(tag);
+	for (p = hdr; *p != '\0'; p += n) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if ((n == 1 && *p == '*') || (n == tlen &&
+		    strncmp(p, tag, tlen) == 0))
+			return (KORE_RESULT_OK);
+	}
+	api_problem(req, ctx, 412, "precondition-failed",
+	    "The resource changed since you read it (If-Match does not match "
+	    "its ETag); read it again.");
+
+	return (KORE_RESULT_ERROR);
 }

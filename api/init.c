@@ -23,6 +23,13 @@ KORE_SECCOMP_FILTER("api",
 	KORE_SYSCALL_ALLOW(newfstatat),
 #endif
 	KORE_SYSCALL_ALLOW(uname),
+	/* Password hashing runs on Kore task threads. */
+#if defined(SYS_clone3)
+	KORE_SYSCALL_ALLOW(clone3),
+#endif
+#if defined(SYS_rseq)
+	KORE_SYSCALL_ALLOW(rseq),
+#endif
 );
 
 static const char	*env_get(const char *);
@@ -51,6 +58,10 @@ api_init(int state)
 		goto fatal;
 	}
 	if (config_load(&api_config, env_get, err, sizeof(err)) == -1) {
+		kore_log(LOG_ERR, "configuration error: %s", err);
+		goto fatal;
+	}
+	if (auth_init(err, sizeof(err)) == -1) {
 		kore_log(LOG_ERR, "configuration error: %s", err);
 		goto fatal;
 	}

@@ -13,21 +13,47 @@
 struct route {
 	int		 method;
 	const char	*pattern;
+	unsigned	 roles;		/* who may call it; PUBLIC: anyone */
 	api_handler	 handler;
 };
 
-/* Every route of the API; openapi/openapi.yaml documents each one. */
+#define PUBLIC		0u
+#define ADMIN		ROLE_BIT(ROLE_STATE_ADMIN)
+#define COORD		ROLE_BIT(ROLE_COORDINATOR)
+
+/*
+ * Every route of the API and the roles that may call it (DESIGN.md
+ * section 6); openapi/openapi.yaml documents each one. Finer rules (own
+ * district, own record) are the handler's, through auth.c.
+ */
 static const struct route routes[] = {
-	{ HTTP_METHOD_GET,	"/healthz",		health_live },
-	{ HTTP_METHOD_GET,	"/readyz",		health_ready },
-	{ HTTP_METHOD_GET,	"/openapi.json",	index_openapi },
-	{ HTTP_METHOD_GET,	"/v1",			index_v1 },
-	{ HTTP_METHOD_GET,	"/v1/districts",	districts_list },
-	{ HTTP_METHOD_GET,	"/v1/districts/{id}",	districts_one },
-	{ HTTP_METHOD_GET,	"/v1/places",		places_list },
-	{ HTTP_METHOD_GET,	"/v1/places/{id}",	places_one },
+	{ HTTP_METHOD_GET,	"/healthz",		PUBLIC, health_live },
+	{ HTTP_METHOD_GET,	"/readyz",		PUBLIC, health_ready },
+	{ HTTP_METHOD_GET,	"/openapi.json",	PUBLIC, index_openapi },
+	{ HTTP_METHOD_GET,	"/.well-known/jwks.json", PUBLIC,
+	    sessions_jwks },
+	{ HTTP_METHOD_GET,	"/v1",			PUBLIC, index_v1 },
+	{ HTTP_METHOD_POST,	"/v1/auth/token",	PUBLIC, sessions_token },
+	{ HTTP_METHOD_POST,	"/v1/auth/refresh",	PUBLIC,
+	    sessions_refresh },
+	{ HTTP_METHOD_POST,	"/v1/auth/logout",	PUBLIC,
+	    sessions_logout },
+	{ HTTP_METHOD_GET,	"/v1/me",		ROLES_ANY, me_get },
+	{ HTTP_METHOD_POST,	"/v1/me/password",	ROLES_ANY, me_password },
+	{ HTTP_METHOD_GET,	"/v1/users",		ADMIN | COORD,
+	    users_list },
+	{ HTTP_METHOD_POST,	"/v1/users",		ADMIN | COORD,
+	    users_create },
+	{ HTTP_METHOD_GET,	"/v1/users/{id}",	ADMIN | COORD,
+	    users_one },
+	{ HTTP_METHOD_PATCH,	"/v1/users/{id}",	ADMIN | COORD,
+	    users_update },
+	{ HTTP_METHOD_GET,	"/v1/districts",	PUBLIC, districts_list },
+	{ HTTP_METHOD_GET,	"/v1/districts/{id}",	PUBLIC, districts_one },
+	{ HTTP_METHOD_GET,	"/v1/places",		PUBLIC, places_list },
+	{ HTTP_METHOD_GET,	"/v1/places/{id}",	PUBLIC, places_one },
 #if defined(CH_BENCH_ROUTES)
-	{ HTTP_METHOD_GET,	"/bench/districts-cjson/{id}",
+	{ HTTP_METHOD_GET,	"/bench/districts-cjson/{id}", PUBLIC,
 	    districts_one_cjson },
 #endif
 };
@@ -101,18 +127,28 @@ allow_header(struct http_request *req, int methods)
 	http_response_header(req, "allow", buf);
 }
 
+/*
+ * Kore's free hook. Kore calls it again on each pass while a task of the
+ * request still runs, so it leaves everything alone until the task is
+ * done, and every step is safe to repeat.
+ */
 static void
 ctx_free(struct http_request *req)
 {
 	struct api_ctx	*ctx = http_state_get(req);
 
-	if (ctx == NULL)
+	if (ctx == NULL || password_release(ctx) == -1)
 		return;
 	db_release(&ctx->db);
 	if (ctx->data_free != NULL)
 		ctx->data_free(ctx->data);
+	ctx->data = NULL;
+	ctx->data_free = NULL;
+	auth_release(ctx);
 	kore_free(ctx->path);
+	ctx->path = NULL;
 	kore_free(ctx->query_copy);
+	ctx->query_copy = NULL;
 }
 
 /*
@@ -130,7 +166,8 @@ api_dispatch(struct http_request *req)
 	int			 i, nseg, method, allowed, ret, err;
 
 	if ((ctx = http_state_get(req)) != NULL) {
-		ret = db_drive(req, ctx);
+		ret = ctx->task != NULL ? password_drive(req, ctx) :
+		    db_drive(req, ctx);
 		goto out;
 	}
 
@@ -201,12 +238,22 @@ api_dispatch(struct http_request *req)
 		goto out;
 	}
 
-	ret = r->handler(req, ctx);
+	ret = r->roles == PUBLIC ? r->handler(req, ctx) : auth_begin(req, ctx);
 
 out:
 	if (ret == API_DONE && api_config.access_log)
 		router_log_request(req, ctx);
 	return (ret);
+}
+
+/* Runs the route's handler for an authenticated caller its rule allows. */
+int
+router_run(struct http_request *req, struct api_ctx *ctx)
+{
+	if (auth_permit(req, ctx, ctx->route->roles) != KORE_RESULT_OK)
+		return (API_DONE);
+
+	return (ctx->route->handler(req, ctx));
 }
 
 /*

@@ -13,6 +13,8 @@
 #   CH_API_MODULE      the module to load (build/api.so)
 #   CH_DEMO_DATA       load db/demo/*.sql (1)
 #   CH_PG_FAST         throwaway cluster without fsync, for tests (0)
+#   CH_JWT_SECRET      token signing secret; generated under the run
+#                      directory for development when unset
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -143,7 +145,10 @@ pg_stop() {
 db_setup() {
 	pg_start
 	"$top/scripts/migrate.sh" "$(db_owner_url)" "$top/db/migrations"
-	if [ "${CH_DEMO_DATA:-1}" = 1 ]; then
+	if [ "${CH_DEMO_DATA:-1}" = 1 ] && [ "${CH_ENV:-}" = production ]; then
+		echo "stack: CH_ENV=production: demo data (and its accounts) is" \
+		    "not loaded" >&2
+	elif [ "${CH_DEMO_DATA:-1}" = 1 ]; then
 		local f
 		for f in "$top"/db/demo/*.sql; do
 			psql "$(db_owner_url)" -X -q -v ON_ERROR_STOP=1 -1 -f "$f"
@@ -164,9 +169,44 @@ render_conf() {
 	    "$top/conf/api.conf.in" >"$run_dir/api.conf"
 }
 
+# Development convenience: a random signing secret kept in the run
+# directory, so tokens survive restarts. Production must bring its own.
+jwt_secret() {
+	[ -n "${CH_JWT_SECRET:-}" ] && return 0
+	[ "${CH_JWT_ALG:-HS256}" = HS256 ] || return 0
+	[ "${CH_ENV:-}" = production ] && return 0
+	if [ ! -s "$run_dir/jwt-secret" ]; then
+		(umask 077 && head -c 48 /dev/urandom | base64 -w0 \
+		    >"$run_dir/jwt-secret")
+	fi
+	export CH_JWT_SECRET
+	CH_JWT_SECRET=$(cat "$run_dir/jwt-secret")
+}
+
 api_env() {
 	export CH_DATABASE_URL
 	CH_DATABASE_URL=$(db_url)
+	jwt_secret
+}
+
+# Prints an access token for the demo account of a role (and district),
+# by signing in through the running API like any client would.
+demo_token() {
+	local role=${1:-} district=${2:-} email body
+	[ "${CH_ENV:-}" = production ] &&
+	    die "make token is for development: CH_ENV=production"
+	case "$role" in
+	state_admin) email=state_admin@demo.example ;;
+	coordinator|assistant|organization|mentor|participant)
+		[ -n "$district" ] || district=16051
+		email=$role.$district@demo.example ;;
+	*) die "usage: make token ROLE=state_admin|coordinator|assistant|organization|mentor|participant [DISTRICT=16051]" ;;
+	esac
+	body=$(curl -sS --fail-with-body -H 'content-type: application/json' \
+	    -d "{\"email\":\"$email\",\"password\":\"connecting-humans-demo\"}" \
+	    "http://$host:$port/v1/auth/token") ||
+	    die "sign-in as $email failed (is the API running: make run or make up?): $body"
+	echo "$body" | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
 }
 
 wait_ready() {
@@ -224,6 +264,9 @@ run)
 	Connecting Humans API on http://$host:$port  (Ctrl-C stops it)
 	  curl http://$host:$port/v1/districts
 	  curl 'http://$host:$port/v1/places?q=erfurt'
+	In another terminal, a token for a demo account and a first call:
+	  TOKEN=\$(make -s token ROLE=coordinator DISTRICT=16051)
+	  curl -H "Authorization: Bearer \$TOKEN" http://$host:$port/v1/me
 	MSG
 	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" &
 	kore_pid=$!
@@ -251,8 +294,11 @@ db-url)
 db-owner-url)
 	db_owner_url
 	;;
+token)
+	demo_token "${2:-}" "${3:-}"
+	;;
 *)
-	echo "usage: stack.sh run|up|down|db-up|db-down|db-url|db-owner-url" >&2
+	echo "usage: stack.sh run|up|down|db-up|db-down|db-url|db-owner-url|token ROLE [DISTRICT]" >&2
 	exit 2
 	;;
 esac

@@ -3,6 +3,7 @@ migrations, demo data and reference places, and Kore with the API module
 on a free port. Every response the `api` client receives is validated
 against openapi/openapi.yaml."""
 
+import base64
 import os
 import re
 import shutil
@@ -13,6 +14,8 @@ import tempfile
 import psycopg2
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from spec import Spec
 
@@ -20,6 +23,22 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SHARED_DATA = os.environ.get("CH_SHARED_DATA",
                              os.path.join(TOP, "..", "shared", "data"))
 PLACES_FILE = os.path.join(SHARED_DATA, "places-six-districts.csv")
+
+# The trusted external issuer the test stack accepts (a district's single
+# sign-on), with its claims mapped to our roles.
+EXT_ISSUER = "https://sso.gotha.example"
+EXT_ROLE_CLAIM = "ch_role"
+EXT_DISTRICT_CLAIM = "ags"
+EXT_ROLES = {"Koordination": "coordinator",
+             "Integrationsassistenz": "assistant",
+             "Landesverwaltung": "state_admin"}
+
+
+def write_public_pem(key, path):
+    with open(path, "wb") as f:
+        f.write(key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def free_port():
@@ -93,7 +112,26 @@ def stack():
         "CH_API_MODULE": os.environ.get(
             "CH_TEST_MODULE", os.path.join(TOP, "build/release/api.so")),
     })
+    # A fresh random secret per run, and an ES256 key pair standing in
+    # for the external issuer (tests sign its tokens with the private key).
+    jwt_secret = base64.b64encode(os.urandom(48)).decode()
+    ext_key = ec.generate_private_key(ec.SECP256R1())
+    ext_pub = os.path.join(run_dir, "external-issuer.pub.pem")
+    write_public_pem(ext_key, ext_pub)
+    env.update({
+        "CH_JWT_SECRET": jwt_secret,
+        "CH_JWT_EXTERNAL_ISSUER": EXT_ISSUER,
+        "CH_JWT_EXTERNAL_KEY_FILE": ext_pub,
+        "CH_JWT_EXTERNAL_ALG": "ES256",
+        "CH_JWT_EXTERNAL_ROLE_CLAIM": EXT_ROLE_CLAIM,
+        "CH_JWT_EXTERNAL_DISTRICT_CLAIM": EXT_DISTRICT_CLAIM,
+        "CH_JWT_EXTERNAL_ROLES": ",".join(
+            "%s=%s" % kv for kv in EXT_ROLES.items()),
+    })
     s = Stack(run_dir, port, env)
+    s.jwt_secret = jwt_secret
+    s.ext_key = ext_key
+    s.ext_pub_file = ext_pub
     try:
         up = s.stack("up", check=False)
         assert up.returncode == 0, up.stdout + up.stderr + s.kore_log()

@@ -1,0 +1,396 @@
+/*
+ * Signing in and out: POST /v1/auth/token, /v1/auth/refresh,
+ * /v1/auth/logout, and our public keys at /.well-known/jwks.json.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "ch.h"
+
+#define REFRESH_TTL		(14 * 24 * 3600)	/* seconds */
+#define REFRESH_BYTES		32
+#define REFRESH_CHARS		43	/* base64url of 32 bytes */
+
+#define SQL_LOGIN_BEGIN \
+	"SELECT retry_after, user_id, password_hash FROM ch.login_begin($1)"
+
+#define SQL_LOGIN_FAILED \
+	"SELECT ch.login_failed($1, $2::uuid, $3)"
+
+#define SQL_LOGIN_SUCCEEDED \
+	"SELECT family_id, role, coalesce(district_id, '') "                 \
+	"FROM ch.login_succeeded($1::uuid, decode($2, 'hex'), $3::int, $4)"
+
+#define SQL_REFRESH_ROTATE \
+	"SELECT outcome, user_id, family_id, role, coalesce(district_id, '') " \
+	"FROM ch.refresh_rotate(decode($1, 'hex'), decode($2, 'hex'), "       \
+	"$3::int, $4)"
+
+#define SQL_LOGOUT \
+	"SELECT ch.logout(decode($1, 'hex'), $2)"
+
+/* A login or refresh in flight; wiped when the request ends. */
+struct session {
+	char	email[255];
+	char	password[PASSWORD_MAX_BYTES + 1];
+	char	user_id[37];
+	char	refresh[REFRESH_CHARS + 1];
+	char	refresh_hash[65];
+};
+
+static const char *const login_fields[] = { "email", "password", NULL };
+static const char *const refresh_fields[] = { "refresh_token", NULL };
+
+static void	session_free(void *);
+static struct session *session_new(struct api_ctx *);
+static void	refresh_new(struct session *);
+static void	refresh_hash(const char *, char *);
+static int	session_respond(struct http_request *, struct api_ctx *,
+		    const char *, const char *, const char *, const char *,
+		    const char *);
+static int	retry_later(struct http_request *, struct api_ctx *,
+		    const char *);
+static int	bad_credentials(struct http_request *, struct api_ctx *);
+static int	refresh_token_body(struct http_request *, struct api_ctx *,
+		    char *, size_t);
+static int	login_begun(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	login_checked(struct http_request *, struct api_ctx *, int,
+		    const char *);
+static int	login_failed_done(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	login_done(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	refresh_done(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	logout_done(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+
+static void
+session_free(void *p)
+{
+	sodium_memzero(p, sizeof(struct session));
+	kore_free(p);
+}
+
+static struct session *
+session_new(struct api_ctx *ctx)
+{
+	struct session	*s;
+
+	s = kore_calloc(1, sizeof(*s));
+	ctx->data = s;
+	ctx->data_free = session_free;
+
+	return (s);
+}
+
+/* A fresh refresh token and the hash that is all the database keeps. */
+static void
+refresh_new(struct session *s)
+{
+	unsigned char	rnd[REFRESH_BYTES];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2base64(s->refresh, sizeof(s->refresh), rnd, sizeof(rnd),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(rnd, sizeof(rnd));
+	refresh_hash(s->refresh, s->refresh_hash);
+}
+
+static void
+refresh_hash(const char *token, char *hex)
+{
+	unsigned char	digest[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(digest, (const unsigned char *)token,
+	    strlen(token));
+	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+}
+
+/* 200 with a new access token for the session and its refresh token. */
+static int
+session_respond(struct http_request *req, struct api_ctx *ctx,
+    const char *user_id, const char *family, const char *role,
+    const char *district, const char *refresh)
+{
+	struct token_claims	 c;
+	struct kore_buf		 buf;
+	char			*token;
+	int			 ret;
+
+	memset(&c, 0, sizeof(c));
+	kore_strlcpy(c.sub, user_id, sizeof(c.sub));
+	kore_strlcpy(c.sid, family, sizeof(c.sid));
+	kore_strlcpy(c.district, district, sizeof(c.district));
+	if ((c.role = role_parse(role)) == -1 ||
+	    (token = token_sign(&auth_tokens, &c, time(NULL))) == NULL) {
+		return (api_problem(req, ctx, 500, "internal-error",
+		    "The access token could not be signed."));
+	}
+
+	kore_buf_init(&buf, 1024);
+	kore_buf_appendf(&buf, "{\"access_token\":\"%s\",\"token_type\":"
+	    "\"Bearer\",\"expires_in\":%d,\"refresh_token\":\"%s\","
+	    "\"refresh_expires_in\":%d}", token, TOKEN_ACCESS_TTL, refresh,
+	    REFRESH_TTL);
+	free(token);
+	ret = api_json(req, ctx, 200, buf.data, buf.offset);
+	sodium_memzero(buf.data, buf.offset);
+	kore_buf_cleanup(&buf);
+
+	return (ret);
+}
+
+static int
+retry_later(struct http_request *req, struct api_ctx *ctx,
+    const char *seconds)
+{
+	http_response_header(req, "retry-after", seconds);
+
+	return (api_problem(req, ctx, 429, "too-many-attempts",
+	    "Too many failed sign-ins for this address; wait for the time "
+	    "in Retry-After."));
+}
+
+/* The same answer for an unknown address, a wrong password and a
+ * disabled account. */
+static int
+bad_credentials(struct http_request *req, struct api_ctx *ctx)
+{
+	return (auth_unauthenticated(req, ctx, "invalid_grant",
+	    "The email address or the password is wrong."));
+}
+
+int
+sessions_token(struct http_request *req, struct api_ctx *ctx)
+{
+	struct api_errors	 e;
+	struct session		*s;
+	cJSON			*body;
+	const char		*email, *password;
+	int			 bad;
+
+	if (api_body_json(req, ctx, 0, &body) != KORE_RESULT_OK)
+		return (API_DONE);
+
+	bad = 0;
+	api_errors_init(&e);
+	api_body_unknown(&e, body, login_fields);
+	email = api_body_string(&e, body, "email", 3, 254, &bad);
+	password = api_body_string(&e, body, "password", 1,
+	    PASSWORD_MAX_CHARS, &bad);
+	if (email == NULL && !bad)
+		api_errors_add(&e, "/email", "required", "email is required.");
+	if (password == NULL && !bad)
+		api_errors_add(&e, "/password", "required",
+		    "password is required.");
+	if (e.count > 0) {
+		cJSON_Delete(body);
+		return (api_errors_answer(req, ctx, 422, &e,
+		    "The sign-in request is incomplete or invalid."));
+	}
+	api_errors_cleanup(&e);
+
+	s = session_new(ctx);
+	kore_strlcpy(s->email, email, sizeof(s->email));
+	kore_strlcpy(s->password, password, sizeof(s->password));
+	cJSON_Delete(body);
+
+	return (db_query(req, ctx, SQL_LOGIN_BEGIN, login_begun, 1, s->email));
+}
+
+static int
+login_begun(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	struct session	*s = ctx->data;
+	const char	*hash;
+
+	if (kore_pgsql_ntuples(sql) != 1)
+		return (api_problem(req, ctx, 500, "internal-error",
+		    "The sign-in could not be checked."));
+	if (strcmp(kore_pgsql_getvalue(sql, 0, 0), "0") != 0)
+		return (retry_later(req, ctx, kore_pgsql_getvalue(sql, 0, 0)));
+
+	hash = NULL;
+	if (!PQgetisnull(sql->result, 0, 1)) {
+		kore_strlcpy(s->user_id, kore_pgsql_getvalue(sql, 0, 1),
+		    sizeof(s->user_id));
+		hash = kore_pgsql_getvalue(sql, 0, 2);
+	}
+
+	return (password_verify(req, ctx, s->password, hash, login_checked));
+}
+
+static int
+login_checked(struct http_request *req, struct api_ctx *ctx, int result,
+    const char *unused)
+{
+	struct session	*s = ctx->data;
+	char		 ttl[16];
+
+	(void)unused;
+	sodium_memzero(s->password, sizeof(s->password));
+	if (result != 0 || s->user_id[0] == '\0') {
+		return (db_query(req, ctx, SQL_LOGIN_FAILED, login_failed_done,
+		    3, s->email, s->user_id[0] ? s->user_id : NULL,
+		    ctx->request_id));
+	}
+
+	refresh_new(s);
+	(void)snprintf(ttl, sizeof(ttl), "%d", REFRESH_TTL);
+
+	return (db_query(req, ctx, SQL_LOGIN_SUCCEEDED, login_done, 4,
+	    s->user_id, s->refresh_hash, ttl, ctx->request_id));
+}
+
+static int
+login_failed_done(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	(void)sql;
+	return (bad_credentials(req, ctx));
+}
+
+static int
+login_done(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	struct session	*s = ctx->data;
+
+	/* Disabled between the two steps. */
+	if (kore_pgsql_ntuples(sql) != 1)
+		return (bad_credentials(req, ctx));
+
+	return (session_respond(req, ctx, s->user_id,
+	    kore_pgsql_getvalue(sql, 0, 0), kore_pgsql_getvalue(sql, 0, 1),
+	    kore_pgsql_getvalue(sql, 0, 2), s->refresh));
+}
+
+/*
+ * Reads {"refresh_token": "..."} into out. Anything that is a string but
+ * not one of our tokens is simply not found later (401). Same return
+ * convention as api_body_json.
+ */
+static int
+refresh_token_body(struct http_request *req, struct api_ctx *ctx, char *out,
+    size_t outlen)
+{
+	struct api_errors	 e;
+	cJSON			*body;
+	const char		*v;
+	int			 bad;
+
+	if (api_body_json(req, ctx, 0, &body) != KORE_RESULT_OK)
+		return (KORE_RESULT_ERROR);
+	bad = 0;
+	api_errors_init(&e);
+	api_body_unknown(&e, body, refresh_fields);
+	v = api_body_string(&e, body, "refresh_token", 1, 256, &bad);
+	if (v == NULL && !bad)
+		api_errors_add(&e, "/refresh_token", "required",
+		    "refresh_token is required.");
+	if (e.count > 0) {
+		cJSON_Delete(body);
+		api_errors_answer(req, ctx, 422, &e,
+		    "The request needs a refresh_token.");
+		return (KORE_RESULT_ERROR);
+	}
+	api_errors_cleanup(&e);
+	kore_strlcpy(out, v, outlen);
+	cJSON_Delete(body);
+
+	return (KORE_RESULT_OK);
+}
+
+int
+sessions_refresh(struct http_request *req, struct api_ctx *ctx)
+{
+	struct session	*s;
+	char		 presented[257], hash[65], ttl[16];
+
+	if (refresh_token_body(req, ctx, presented, sizeof(presented)) !=
+	    KORE_RESULT_OK)
+		return (API_DONE);
+
+	s = session_new(ctx);
+	refresh_hash(presented, hash);
+	sodium_memzero(presented, sizeof(presented));
+	refresh_new(s);
+	(void)snprintf(ttl, sizeof(ttl), "%d", REFRESH_TTL);
+
+	return (db_query(req, ctx, SQL_REFRESH_ROTATE, refresh_done, 4, hash,
+	    s->refresh_hash, ttl, ctx->request_id));
+}
+
+static int
+refresh_done(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	struct session	*s = ctx->data;
+	const char	*outcome;
+
+	outcome = kore_pgsql_ntuples(sql) == 1 ?
+	    kore_pgsql_getvalue(sql, 0, 0) : "invalid";
+	if (strcmp(outcome, "reused") == 0) {
+		return (auth_unauthenticated(req, ctx, "invalid_grant",
+		    "This refresh token was already used. Every session of "
+		    "this sign-in has been ended; sign in again."));
+	}
+	if (strcmp(outcome, "ok") != 0) {
+		return (auth_unauthenticated(req, ctx, "invalid_grant",
+		    "The refresh token is unknown, expired or revoked; "
+		    "sign in again."));
+	}
+
+	return (session_respond(req, ctx, kore_pgsql_getvalue(sql, 0, 1),
+	    kore_pgsql_getvalue(sql, 0, 2), kore_pgsql_getvalue(sql, 0, 3),
+	    kore_pgsql_getvalue(sql, 0, 4), s->refresh));
+}
+
+/* Ends the session the refresh token belongs to; 204 whether or not it
+ * was still live, so the answer tells an attacker nothing. */
+int
+sessions_logout(struct http_request *req, struct api_ctx *ctx)
+{
+	char	presented[257], hash[65];
+
+	if (refresh_token_body(req, ctx, presented, sizeof(presented)) !=
+	    KORE_RESULT_OK)
+		return (API_DONE);
+	refresh_hash(presented, hash);
+	sodium_memzero(presented, sizeof(presented));
+
+	return (db_query(req, ctx, SQL_LOGOUT, logout_done, 2, hash,
+	    ctx->request_id));
+}
+
+static int
+logout_done(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	(void)sql;
+	return (api_no_content(req, ctx, 204));
+}
+
+int
+sessions_jwks(struct http_request *req, struct api_ctx *ctx)
+{
+	char	*body;
+	int	 ret;
+
+	if ((body = token_jwks(&auth_tokens)) == NULL)
+		return (api_problem(req, ctx, 500, "internal-error",
+		    "The key set could not be built."));
+	ret = api_json(req, ctx, 200, body, strlen(body));
+	free(body);
+
+	return (ret);
+}
