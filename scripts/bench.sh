@@ -40,9 +40,11 @@ psql -X -q -h "$sock" -U postgres -d postgres -c 'CREATE DATABASE pgbench'
 
 rps() {
 	# Warm up so every pooled connection is open and every statement
-	# prepared before measuring.
-	wrk -t2 -c64 -d1s "$1" >/dev/null 2>&1
-	wrk -t2 -c64 -d"${duration}s" "$1" | awk '
+	# prepared before measuring. Extra arguments go to wrk (headers).
+	local url=$1
+	shift
+	wrk -t2 -c64 -d1s "$@" "$url" >/dev/null 2>&1
+	wrk -t2 -c64 -d"${duration}s" "$@" "$url" | awk '
 	    /Non-2xx/ { bad = $NF }
 	    /Requests\/sec/ { rps = $2 }
 	    END { if (bad > 0) { print "non-2xx answers: " bad > "/dev/stderr";
@@ -56,6 +58,10 @@ health=$(rps "$base/healthz")
 district=$(rps "$base/v1/districts/16067")
 district_c=$(rps "$base/bench/districts-cjson/16067")
 places=$(rps "$base/v1/places?district=16067&limit=20")
+# An authenticated one-query endpoint: JWT verification plus the account
+# and session lookup, next to the unauthenticated one-query district.
+token=$(scripts/stack.sh token coordinator 16051)
+me=$(rps "$base/v1/me" -H "Authorization: Bearer $token")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
 
@@ -66,3 +72,6 @@ echo "bench district_get_json_in_c $district_c req/s"
 echo "bench places_list_20 $places req/s"
 echo "bench district_get_vs_pgbench $(ratio "$district" "$tps") ratio"
 echo "bench json_pg_vs_c $(ratio "$district" "$district_c") ratio"
+echo "bench me_get_authenticated $me req/s"
+echo "bench me_vs_district_get $(ratio "$me" "$district") ratio"
+echo "bench me_vs_healthz $(ratio "$me" "$health") ratio"
