@@ -30,6 +30,11 @@ KORE_SECCOMP_FILTER("api",
 #if defined(SYS_rseq)
 	KORE_SYSCALL_ALLOW(rseq),
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer registers each new thread with these. */
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+#endif
 );
 
 static const char	*env_get(const char *);

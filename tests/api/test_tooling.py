@@ -84,7 +84,8 @@ def test_bad_rows_are_reported_with_line_numbers_and_skipped(stack):
 def test_configuration_check_refuses_bad_values():
     check = os.path.join(TOP, "build/ch-config-check")
     base = {"PATH": os.environ["PATH"],
-            "CH_DATABASE_URL": "postgresql:///ch"}
+            "CH_DATABASE_URL": "postgresql:///ch",
+            "CH_JWT_SECRET": "Zq3v8L0pT2xWm9Rk4Yb7Nc1Hd6Fs5Ja0Ue3Gi8Oo2Qw"}
     assert run(check, env=base).returncode == 0
     for extra, word in (({"CH_DATABASE_URL": ""}, "CH_DATABASE_URL"),
                         ({"CH_PORT": "0"}, "CH_PORT"),
