@@ -13,6 +13,13 @@
 
 #define GOOD_URL	"postgresql://ch@localhost/ch"
 
+/* From `openssl rand -base64 48`. */
+#define GOOD_SECRET	"6NOQV8rzKtSBv6qJhJzquM+s9PKdNuLf" \
+			"GdIOWwdakrZ1luh74mb2fyd1LChze7FI"
+#define DEFAULT_ROLES	"state_admin=state_admin,"			\
+			"coordinator=coordinator,assistant=assistant"
+#define ENV_CASE_VARS	6
+
 struct env_var {
 	const char	*name;
 	const char	*value;
@@ -36,6 +43,22 @@ struct var_case {
 	long long	 want;
 };
 
+/*
+ * Variables set next to a good CH_DATABASE_URL; want NULL: accepted, else
+ * refused with an error that contains want.
+ */
+struct env_case {
+	const char	*what;
+	struct env_var	 vars[ENV_CASE_VARS];
+	const char	*want;
+};
+
+/* A secret config_secret_weakness() refuses, and part of its reason. */
+struct weak_case {
+	const char	*secret;
+	const char	*why;
+};
+
 static const struct env_var	*fake_env;
 
 static const char	*fake_get(const char *);
@@ -44,6 +67,9 @@ static int		 load(const struct env_var *, struct config *, char *,
 static long long	 field_value(const struct config *, enum field);
 static void		 check_err(const char *, size_t, const char *);
 static void		 run_var_cases(const struct var_case *, size_t);
+static int		 load_with(const struct env_var *, struct config *,
+			    char *, size_t);
+static void		 run_env_cases(const struct env_case *, size_t);
 
 /* The environment the current test installed; unknown names are unset. */
 static const char *
@@ -106,7 +132,7 @@ check_err(const char *err, size_t len, const char *name)
 static void
 run_var_cases(const struct var_case *cases, size_t n)
 {
-	struct env_var	env[3];
+	struct env_var	env[4];
 	struct config	cfg;
 	char		err[CONFIG_ERR_MAX];
 	size_t		i;
@@ -117,8 +143,10 @@ run_var_cases(const struct var_case *cases, size_t n)
 		env[0].value = GOOD_URL;
 		env[1].name = cases[i].name;
 		env[1].value = cases[i].value;
-		env[2].name = NULL;
-		env[2].value = NULL;
+		env[2].name = "CH_JWT_SECRET";
+		env[2].value = GOOD_SECRET;
+		env[3].name = NULL;
+		env[3].value = NULL;
 		rc = load(env, &cfg, err, sizeof(err));
 		if (cases[i].ok) {
 			if (rc != 0)
@@ -138,11 +166,57 @@ run_var_cases(const struct var_case *cases, size_t n)
 	}
 }
 
+/* The variables of vars (up to a NULL name) next to a good URL. */
+static int
+load_with(const struct env_var *vars, struct config *cfg, char *err,
+    size_t len)
+{
+	static struct env_var	env[ENV_CASE_VARS + 2];
+	size_t			i;
+
+	env[0].name = "CH_DATABASE_URL";
+	env[0].value = GOOD_URL;
+	for (i = 0; i < ENV_CASE_VARS && vars[i].name != NULL; i++)
+		env[i + 1] = vars[i];
+	env[i + 1].name = NULL;
+	env[i + 1].value = NULL;
+
+	return (load(env, cfg, err, len));
+}
+
+static void
+run_env_cases(const struct env_case *cases, size_t n)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+	int		rc;
+
+	for (i = 0; i < n; i++) {
+		rc = load_with(cases[i].vars, &cfg, err, sizeof(err));
+		if (cases[i].want == NULL) {
+			if (rc != 0)
+				fail_msg("%s: refused: %s", cases[i].what, err);
+			continue;
+		}
+		if (rc != -1)
+			fail_msg("%s: accepted (rc %d), want \"%s\"",
+			    cases[i].what, rc, cases[i].want);
+		if (memchr(err, '\0', sizeof(err)) == NULL)
+			fail_msg("%s: error is not NUL-terminated",
+			    cases[i].what);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("%s: error \"%s\" lacks \"%s\"", cases[i].what,
+			    err, cases[i].want);
+	}
+}
+
 static void
 test_defaults(void **state)
 {
 	static const struct env_var	env[] = {
 		{ "CH_DATABASE_URL", GOOD_URL },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
 		{ NULL, NULL },
 	};
 	struct config	cfg;
@@ -156,6 +230,13 @@ test_defaults(void **state)
 	assert_int_equal(cfg.env, CONFIG_ENV_DEVELOPMENT);
 	assert_int_equal(cfg.log_level, CONFIG_LOG_INFO);
 	assert_int_equal(cfg.access_log, 1);
+	assert_int_equal(cfg.jwt_alg, CONFIG_JWT_HS256);
+	assert_ptr_equal(cfg.jwt_secret, env[1].value);
+	assert_null(cfg.jwt_key_file);
+	assert_null(cfg.jwt_kid);
+	assert_string_equal(cfg.jwt_issuer, "connecting-humans");
+	assert_string_equal(cfg.jwt_audience, "ch-api");
+	assert_null(cfg.ext_issuer);
 }
 
 /* A variable set to "" is treated as unset. */
@@ -169,6 +250,14 @@ test_defaults_when_empty(void **state)
 		{ "CH_ACCESS_LOG", "" },
 		{ "CH_PORT", "" },
 		{ "CH_WORKERS", "" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ "CH_JWT_ALG", "" },
+		{ "CH_JWT_KEY_FILE", "" },
+		{ "CH_JWT_KID", "" },
+		{ "CH_JWT_ISSUER", "" },
+		{ "CH_JWT_AUDIENCE", "" },
+		{ "CH_JWT_EXTERNAL_ISSUER", "" },
+		{ "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
 		{ NULL, NULL },
 	};
 	struct config	cfg;
@@ -182,6 +271,14 @@ test_defaults_when_empty(void **state)
 	assert_int_equal(cfg.env, CONFIG_ENV_DEVELOPMENT);
 	assert_int_equal(cfg.log_level, CONFIG_LOG_INFO);
 	assert_int_equal(cfg.access_log, 1);
+	assert_int_equal(cfg.jwt_alg, CONFIG_JWT_HS256);
+	assert_null(cfg.jwt_key_file);
+	assert_null(cfg.jwt_kid);
+	assert_string_equal(cfg.jwt_issuer, "connecting-humans");
+	assert_string_equal(cfg.jwt_audience, "ch-api");
+	/* No external issuer: its other variables are not read. */
+	assert_null(cfg.ext_issuer);
+	assert_null(cfg.ext_key_file);
 }
 
 static void
@@ -194,6 +291,18 @@ test_all_set(void **state)
 		{ "CH_ACCESS_LOG", "off" },
 		{ "CH_PORT", "443" },
 		{ "CH_WORKERS", "16" },
+		{ "CH_JWT_ALG", "ES256" },
+		{ "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" },
+		{ "CH_JWT_KID", "ch-2024.1" },
+		{ "CH_JWT_ISSUER", "https://ch.example" },
+		{ "CH_JWT_AUDIENCE", "ch-api-prod" },
+		{ "CH_JWT_EXTERNAL_ISSUER", "https://sso.example/realms/bw" },
+		{ "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		{ "CH_JWT_EXTERNAL_ALG", "ES256" },
+		{ "CH_JWT_EXTERNAL_AUDIENCE", "account" },
+		{ "CH_JWT_EXTERNAL_ROLE_CLAIM", "grp" },
+		{ "CH_JWT_EXTERNAL_DISTRICT_CLAIM", "ags" },
+		{ "CH_JWT_EXTERNAL_ROLES", "Koordination=coordinator" },
 		{ NULL, NULL },
 	};
 	struct config	cfg;
@@ -207,6 +316,19 @@ test_all_set(void **state)
 	assert_int_equal(cfg.access_log, 0);
 	assert_int_equal(cfg.port, 443);
 	assert_int_equal(cfg.workers, 16);
+	assert_int_equal(cfg.jwt_alg, CONFIG_JWT_ES256);
+	assert_null(cfg.jwt_secret);
+	assert_string_equal(cfg.jwt_key_file, "/etc/ch/jwt.pem");
+	assert_string_equal(cfg.jwt_kid, "ch-2024.1");
+	assert_string_equal(cfg.jwt_issuer, "https://ch.example");
+	assert_string_equal(cfg.jwt_audience, "ch-api-prod");
+	assert_string_equal(cfg.ext_issuer, "https://sso.example/realms/bw");
+	assert_string_equal(cfg.ext_key_file, "/etc/ch/sso.pem");
+	assert_int_equal(cfg.ext_alg, CONFIG_JWT_ES256);
+	assert_string_equal(cfg.ext_audience, "account");
+	assert_string_equal(cfg.ext_role_claim, "grp");
+	assert_string_equal(cfg.ext_district_claim, "ags");
+	assert_string_equal(cfg.ext_roles, "Koordination=coordinator");
 }
 
 static void
@@ -255,15 +377,17 @@ test_database_url_forms(void **state)
 		"PostgreSQL://localhost/ch",
 		" ",
 	};
-	struct env_var	env[2];
+	struct env_var	env[3];
 	struct config	cfg;
 	char		err[CONFIG_ERR_MAX];
 	size_t		i;
 
 	(void)state;
 	env[0].name = "CH_DATABASE_URL";
-	env[1].name = NULL;
-	env[1].value = NULL;
+	env[1].name = "CH_JWT_SECRET";
+	env[1].value = GOOD_SECRET;
+	env[2].name = NULL;
+	env[2].value = NULL;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		env[0].value = good[i];
 		if (load(env, &cfg, err, sizeof(err)) != 0)
@@ -389,6 +513,7 @@ test_later_error(void **state)
 		{ "CH_ACCESS_LOG", "on" },
 		{ "CH_PORT", "8080" },
 		{ "CH_WORKERS", "100" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
 		{ NULL, NULL },
 	};
 	struct config	cfg;
@@ -415,11 +540,16 @@ test_err_buffer_short(void **state)
 		{ "CH_PORT", "0" },
 		{ NULL, NULL },
 	};
+	static const struct env_var	no_secret[] = {
+		{ "CH_DATABASE_URL", GOOD_URL },
+		{ NULL, NULL },
+	};
 	static const struct env_var *const	envs[] = {
-		nonsense, missing, bad_port,
+		nonsense, missing, bad_port, no_secret,
 	};
 	static const char *const		want[] = {
 		"CH_DATABASE_URL", "CH_DATABASE_URL", "CH_PORT must be",
+		"CH_JWT_SECRET i",
 	};
 	struct config	cfg;
 	char		err[32];
@@ -442,6 +572,390 @@ test_err_buffer_short(void **state)
 	}
 }
 
+static void
+test_jwt_secret_missing(void **state)
+{
+	static const struct env_var	unset[] = {
+		{ "CH_DATABASE_URL", GOOD_URL },
+		{ NULL, NULL },
+	};
+	static const struct env_var	empty[] = {
+		{ "CH_DATABASE_URL", GOOD_URL },
+		{ "CH_JWT_SECRET", "" },
+		{ NULL, NULL },
+	};
+	static const struct env_var	hs256[] = {
+		{ "CH_DATABASE_URL", GOOD_URL },
+		{ "CH_JWT_ALG", "HS256" },
+		{ "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" },
+		{ NULL, NULL },
+	};
+	static const struct env_var *const	envs[] = {
+		unset, empty, hs256,
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		assert_int_equal(load(envs[i], &cfg, err, sizeof(err)), -1);
+		check_err(err, sizeof(err), "CH_JWT_SECRET");
+		assert_non_null(strstr(err, "not set"));
+		assert_non_null(strstr(err, "openssl rand"));
+	}
+}
+
+/* Refused by config_secret_weakness() and config_load(), with the why. */
+static void
+test_jwt_secret_weak(void **state)
+{
+	static const struct weak_case	cases[] = {
+		/* 31 bytes of `openssl rand -base64 24` */
+		{ "uf1C33dt/k4+YloExwR+XkvKVl2z8mw", "shorter than 32" },
+		{ "x", "shorter than 32" },
+		{ "changemebt03rFvgKHJW6O2jPPvHNbQmfWidijrm", "placeholder" },
+		{ "CHANGE_ME-bt03rFvgKHJW6O2jPPvHNbQmfWidij", "placeholder" },
+		{ "bt03rFvgKHJW6O2jPPvHNbQmfWidijrm-change-me",
+		    "placeholder" },
+		{ "my-jwt-Secret-6NOQV8rzKtSBv6qJhJzquM+s9P", "placeholder" },
+		{ "your-256-bit-secret-6NOQV8rzKtSBv6qJhJz", "placeholder" },
+		{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "placeholder" },
+		{ "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "placeholder" },
+		{ "Passwort-6NOQV8rzKtSBv6qJhJzquM+s9PKdNu", "placeholder" },
+		{ "6NOQV8rzKtSBv6qJhJzquM+s9PKd-example-1", "placeholder" },
+		{ "6NOQV8rzKtSBv6qJhJzquM+s9PKdNuLf-dummy", "placeholder" },
+		{ "INSERT-6NOQV8rzKtSBv6qJhJzquM+s9PKdNuLf", "placeholder" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaa", "too few distinct" },
+		{ "abababababababababababababababababababab",
+		    "too few distinct" },
+		{ "Kq7!Kq7!Kq7!Kq7!Kq7!Kq7!Kq7!Kq7!Kq7!Kq7!",
+		    "too few distinct" },
+		{ "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789", "neighbouring" },
+		{ "0123456789abcdef0123456789abcdef0123456789abcdef",
+		    "neighbouring" },
+		{ "zyxwvutsrqponmlkjihgfedcba9876543210", "neighbouring" },
+		{ "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "neighbouring" },
+	};
+	struct env_var	 vars[2];
+	struct config	 cfg;
+	const char	*why;
+	char		 err[CONFIG_ERR_MAX];
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(strlen(cases[0].secret), CONFIG_SECRET_MIN - 1);
+	assert_int_equal(strlen(cases[2].secret), 40);
+	vars[1].name = NULL;
+	vars[1].value = NULL;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = config_secret_weakness(cases[i].secret);
+		if (why == NULL || strstr(why, cases[i].why) == NULL)
+			fail_msg("\"%s\": weakness \"%s\", want \"%s\"",
+			    cases[i].secret, why ? why : "(none)",
+			    cases[i].why);
+		vars[0].name = "CH_JWT_SECRET";
+		vars[0].value = cases[i].secret;
+		if (load_with(vars, &cfg, err, sizeof(err)) != -1)
+			fail_msg("\"%s\" accepted", cases[i].secret);
+		check_err(err, sizeof(err), "CH_JWT_SECRET");
+		if (strstr(err, cases[i].why) == NULL)
+			fail_msg("\"%s\": error \"%s\" lacks \"%s\"",
+			    cases[i].secret, err, cases[i].why);
+	}
+}
+
+static void
+test_jwt_secret_good(void **state)
+{
+	static const char *const	good[] = {
+		GOOD_SECRET,				/* -base64 48 */
+		"2f5d99413bb3ee4a913ac72569f4b04d"	/* -hex 32 */
+		    "60bcb7dda56079292f031dbd755a277a",
+		"bt03rFvgKHJW6O2jPPvHNbQmfWidijrm",	/* just 32 */
+		"N7#qL!x2@Vp9$Rz4&Wm6*Ty8^Hb3%Kd5",
+	};
+	struct env_var	vars[2];
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(strlen(good[2]), CONFIG_SECRET_MIN);
+	vars[1].name = NULL;
+	vars[1].value = NULL;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (config_secret_weakness(good[i]) != NULL)
+			fail_msg("\"%s\": %s", good[i],
+			    config_secret_weakness(good[i]));
+		vars[0].name = "CH_JWT_SECRET";
+		vars[0].value = good[i];
+		if (load_with(vars, &cfg, err, sizeof(err)) != 0)
+			fail_msg("\"%s\" refused: %s", good[i], err);
+		assert_ptr_equal(cfg.jwt_secret, good[i]);
+		assert_int_equal(cfg.jwt_alg, CONFIG_JWT_HS256);
+	}
+}
+
+static void
+test_jwt_alg(void **state)
+{
+	static const struct env_case	cases[] = {
+		{ "HS256", { { "CH_JWT_ALG", "HS256" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "empty is HS256", { { "CH_JWT_ALG", "" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "RS256", { { "CH_JWT_ALG", "RS256" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, NULL },
+		{ "ES256", { { "CH_JWT_ALG", "ES256" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, NULL },
+		{ "RS256, weak secret unused", { { "CH_JWT_ALG", "RS256" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" },
+		    { "CH_JWT_SECRET", "changeme" } }, NULL },
+		{ "RS256 without a key", { { "CH_JWT_ALG", "RS256" } },
+		    "CH_JWT_KEY_FILE" },
+		{ "ES256 without a key", { { "CH_JWT_ALG", "ES256" },
+		    { "CH_JWT_KEY_FILE", "" } }, "CH_JWT_KEY_FILE" },
+		{ "RS256 with a secret only", { { "CH_JWT_ALG", "RS256" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KEY_FILE" },
+		{ "hs256", { { "CH_JWT_ALG", "hs256" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_ALG" },
+		{ "none", { { "CH_JWT_ALG", "none" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_ALG" },
+		{ "HS384", { { "CH_JWT_ALG", "HS384" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_ALG" },
+		{ "HS512", { { "CH_JWT_ALG", "HS512" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_ALG" },
+		{ "RS512", { { "CH_JWT_ALG", "RS512" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, "CH_JWT_ALG" },
+		{ "PS256", { { "CH_JWT_ALG", "PS256" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, "CH_JWT_ALG" },
+		{ "EdDSA", { { "CH_JWT_ALG", "EdDSA" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, "CH_JWT_ALG" },
+		{ "ES256 and a space", { { "CH_JWT_ALG", "ES256 " },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, "CH_JWT_ALG" },
+		{ "a list", { { "CH_JWT_ALG", "HS256,RS256" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_ALG" },
+	};
+	static const struct env_var	es256[] = {
+		{ "CH_JWT_ALG", "ES256" },
+		{ "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" },
+		{ NULL, NULL },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	(void)state;
+	run_env_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	assert_int_equal(load_with(es256, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.jwt_alg, CONFIG_JWT_ES256);
+	assert_string_equal(cfg.jwt_key_file, "/etc/ch/jwt.pem");
+	assert_null(cfg.jwt_secret);
+}
+
+static void
+test_jwt_kid(void **state)
+{
+	static const struct env_case	cases[] = {
+		{ "plain", { { "CH_JWT_KID", "k1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "all classes", { { "CH_JWT_KID", "Key-2024_05.v2" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "64", { { "CH_JWT_KID", "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "empty is unset", { { "CH_JWT_KID", "" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "65", { { "CH_JWT_KID", "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef0" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "space", { { "CH_JWT_KID", "key 1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "slash", { { "CH_JWT_KID", "keys/1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "colon", { { "CH_JWT_KID", "k:1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "quote", { { "CH_JWT_KID", "k\"1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "backslash", { { "CH_JWT_KID", "k\\1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "plus", { { "CH_JWT_KID", "k+1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "UTF-8", { { "CH_JWT_KID", "schl\xc3\xbcssel" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "newline", { { "CH_JWT_KID", "k1\n" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_JWT_KID" },
+		{ "RS256 too", { { "CH_JWT_KID", "k 1" },
+		    { "CH_JWT_ALG", "RS256" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" } }, "CH_JWT_KID" },
+	};
+	static const struct env_var	kid[] = {
+		{ "CH_JWT_KID", "Key-2024_05.v2" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	(void)state;
+	run_env_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	assert_int_equal(load_with(kid, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.jwt_kid, "Key-2024_05.v2");
+}
+
+static void
+test_jwt_external(void **state)
+{
+	static const struct env_case	cases[] = {
+		{ "issuer and key", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" } },
+		    NULL },
+		{ "no key file", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" } },
+		    "CH_JWT_EXTERNAL_KEY_FILE" },
+		{ "empty key file", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "" } },
+		    "CH_JWT_EXTERNAL_KEY_FILE" },
+		{ "our own issuer", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_ISSUER", "https://ch.example" },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://ch.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" } },
+		    "CH_JWT_EXTERNAL_ISSUER" },
+		{ "our default issuer", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "connecting-humans" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" } },
+		    "CH_JWT_EXTERNAL_ISSUER" },
+		{ "RS256", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		    { "CH_JWT_EXTERNAL_ALG", "RS256" } }, NULL },
+		{ "ES256", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		    { "CH_JWT_EXTERNAL_ALG", "ES256" } }, NULL },
+		{ "HS256", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		    { "CH_JWT_EXTERNAL_ALG", "HS256" } },
+		    "CH_JWT_EXTERNAL_ALG" },
+		{ "none", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		    { "CH_JWT_EXTERNAL_ALG", "none" } },
+		    "CH_JWT_EXTERNAL_ALG" },
+		{ "rs256", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		    { "CH_JWT_EXTERNAL_ALG", "rs256" } },
+		    "CH_JWT_EXTERNAL_ALG" },
+		{ "PS256", { { "CH_JWT_SECRET", GOOD_SECRET },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		    { "CH_JWT_EXTERNAL_ALG", "PS256" } },
+		    "CH_JWT_EXTERNAL_ALG" },
+		{ "next to our RS256", { { "CH_JWT_ALG", "RS256" },
+		    { "CH_JWT_KEY_FILE", "/etc/ch/jwt.pem" },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" } },
+		    NULL },
+		{ "a weak secret still counts", { { "CH_JWT_SECRET",
+		    "changeme" },
+		    { "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		    { "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" } },
+		    "CH_JWT_SECRET" },
+	};
+
+	(void)state;
+	run_env_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* What an external issuer gets when only its name and key are given. */
+static void
+test_jwt_external_defaults(void **state)
+{
+	static const struct env_var	minimal[] = {
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		{ "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		{ NULL, NULL },
+	};
+	static const struct env_var	audience[] = {
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ "CH_JWT_AUDIENCE", "https://api.ch.example" },
+		{ "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		{ "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		{ "CH_JWT_EXTERNAL_AUDIENCE", "" },
+		{ NULL, NULL },
+	};
+	static const struct env_var	own[] = {
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ "CH_JWT_EXTERNAL_ISSUER", "https://sso.example" },
+		{ "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		{ "CH_JWT_EXTERNAL_AUDIENCE", "account" },
+		{ NULL, NULL },
+	};
+	static const struct env_var	unused[] = {
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ "CH_JWT_EXTERNAL_KEY_FILE", "/etc/ch/sso.pem" },
+		{ "CH_JWT_EXTERNAL_ALG", "HS256" },
+		{ NULL, NULL },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(load_with(minimal, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.jwt_issuer, "connecting-humans");
+	assert_string_equal(cfg.jwt_audience, "ch-api");
+	assert_string_equal(cfg.ext_issuer, "https://sso.example");
+	assert_string_equal(cfg.ext_key_file, "/etc/ch/sso.pem");
+	assert_int_equal(cfg.ext_alg, CONFIG_JWT_RS256);
+	assert_string_equal(cfg.ext_audience, "ch-api");
+	assert_string_equal(cfg.ext_role_claim, "role");
+	assert_string_equal(cfg.ext_district_claim, "district");
+	assert_string_equal(cfg.ext_roles, DEFAULT_ROLES);
+
+	/* The external audience follows ours unless set. */
+	assert_int_equal(load_with(audience, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.jwt_audience, "https://api.ch.example");
+	assert_string_equal(cfg.ext_audience, "https://api.ch.example");
+	assert_int_equal(load_with(own, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.jwt_audience, "ch-api");
+	assert_string_equal(cfg.ext_audience, "account");
+
+	/* Without an external issuer nothing else external is read. */
+	assert_int_equal(load_with(unused, &cfg, err, sizeof(err)), 0);
+	assert_null(cfg.ext_issuer);
+	assert_null(cfg.ext_key_file);
+}
+
+#ifdef CONFIG_KNOWN_BUGS
+/*
+ * config_secret_weakness() says it catches keyboard runs, but only
+ * neighbours in ASCII count. Build with -DCONFIG_KNOWN_BUGS to run.
+ */
+static void
+test_bug_keyboard_walk(void **state)
+{
+	static const char *const	walks[] = {
+		"qwertyuiopasdfghjklzxcvbnm1234567890",
+		"1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+		"qwertzuiopasdfghjklyxcvbnmQWERTZUIOP",
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(walks) / sizeof(walks[0]); i++) {
+		if (config_secret_weakness(walks[i]) == NULL)
+			fail_msg("keyboard walk \"%s\" accepted", walks[i]);
+	}
+}
+#endif /* CONFIG_KNOWN_BUGS */
+
 int
 main(void)
 {
@@ -458,6 +972,16 @@ main(void)
 		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_later_error),
 		cmocka_unit_test(test_err_buffer_short),
+		cmocka_unit_test(test_jwt_secret_missing),
+		cmocka_unit_test(test_jwt_secret_weak),
+		cmocka_unit_test(test_jwt_secret_good),
+		cmocka_unit_test(test_jwt_alg),
+		cmocka_unit_test(test_jwt_kid),
+		cmocka_unit_test(test_jwt_external),
+		cmocka_unit_test(test_jwt_external_defaults),
+#ifdef CONFIG_KNOWN_BUGS
+		cmocka_unit_test(test_bug_keyboard_walk),
+#endif
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));
