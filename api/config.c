@@ -133,29 +133,49 @@ static const char *const placeholder_words[] = {
 	"xxxx", "your-", "your_", "insert", "replace", NULL
 };
 
+/* Beginnings of keyboard walks people type for "random" strings. */
+static const char *const keyboard_walks[] = {
+	"qwert", "werty", "asdfg", "sdfgh", "yxcvb", "zxcvb", "1qaz", "2wsx",
+	"3edc", NULL
+};
+
+static int	contains_word(const char *, const char *const *);
+
+/* Whether s contains one of words, ignoring case. */
+static int
+contains_word(const char *s, const char *const *words)
+{
+	const char	*w;
+	size_t		 i, wlen;
+
+	for (i = 0; words[i] != NULL; i++) {
+		wlen = strlen(words[i]);
+		for (w = s; *w != '\0'; w++) {
+			if (strncasecmp(w, words[i], wlen) == 0)
+				return (1);
+		}
+	}
+
+	return (0);
+}
+
 /*
  * Returns NULL when s looks like at least 32 random bytes, or why not.
  * Randomness cannot be proven, but the usual mistakes can be caught:
- * short strings, documentation placeholders, one repeated character and
- * keyboard or alphabet runs.
+ * short strings, documentation placeholders, one repeated character or
+ * pattern, runs of neighbouring characters and common keyboard walks.
  */
 const char *
 config_secret_weakness(const char *s)
 {
-	const char	*w;
-	size_t		 i, len, wlen, runs, distinct;
+	size_t		 i, len, runs, distinct, period;
 	unsigned char	 seen[256];
 
 	len = strlen(s);
 	if (len < CONFIG_SECRET_MIN)
 		return ("is shorter than 32 bytes");
-	for (i = 0; placeholder_words[i] != NULL; i++) {
-		wlen = strlen(placeholder_words[i]);
-		for (w = s; *w != '\0'; w++) {
-			if (strncasecmp(w, placeholder_words[i], wlen) == 0)
-				return ("looks like a placeholder");
-		}
-	}
+	if (contains_word(s, placeholder_words))
+		return ("looks like a placeholder");
 
 	memset(seen, 0, sizeof(seen));
 	distinct = runs = 0;
@@ -169,8 +189,17 @@ config_secret_weakness(const char *s)
 	}
 	if (distinct < 12)
 		return ("repeats too few distinct characters");
+	/* A short pattern said several times ("abcdefghijkl" x 3). */
+	for (period = 1; period <= len / 2; period++) {
+		for (i = period; i < len && s[i] == s[i - period]; i++)
+			;
+		if (i == len)
+			return ("repeats a pattern");
+	}
 	if (runs * 2 > len)
 		return ("is a run of neighbouring characters");
+	if (contains_word(s, keyboard_walks))
+		return ("contains a keyboard walk");
 
 	return (NULL);
 }

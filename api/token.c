@@ -47,6 +47,7 @@ static int	key_load_private(struct token_key *, const char *, char *,
 static int	key_load_public(struct token_key *, const char *, char *,
 		    size_t);
 static int	key_describe(struct token_key *, EVP_PKEY *, char *, size_t);
+static int	no_passphrase(char *, int, int, void *);
 static int	roles_parse(struct token_issuer *, const char *, char *,
 		    size_t);
 static cJSON	*segment_json(const char *, size_t);
@@ -163,9 +164,10 @@ key_describe(struct token_key *k, EVP_PKEY *pkey, char *err, size_t errlen)
 	x = y = tp = NULL;
 	if (k->alg == CONFIG_JWT_RS256) {
 		if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA ||
-		    EVP_PKEY_get_bits(pkey) < 2048) {
-			snprintf(err, errlen, "RS256 needs an RSA key of at "
-			    "least 2048 bits");
+		    EVP_PKEY_get_bits(pkey) < 2048 ||
+		    EVP_PKEY_get_bits(pkey) > 4096) {
+			snprintf(err, errlen, "RS256 needs an RSA key of 2048 "
+			    "to 4096 bits");
 			goto out;
 		}
 		if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
@@ -188,12 +190,15 @@ key_describe(struct token_key *k, EVP_PKEY *pkey, char *err, size_t errlen)
 			    "P-256 curve");
 			goto out;
 		}
-		if (!EVP_PKEY_get_octet_string_param(pkey,
-		    OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof(buf), &len) ||
-		    len != 65 || buf[0] != 0x04)
+		/* The coordinates, whether the file stores the point
+		 * compressed or not. */
+		if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &n) ||
+		    !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &e) ||
+		    BN_bn2binpad(n, buf, 32) != 32 ||
+		    BN_bn2binpad(e, buf + 32, 32) != 32)
 			goto bad;
-		x = b64url(buf + 1, 32);
-		y = b64url(buf + 33, 32);
+		x = b64url(buf, 32);
+		y = b64url(buf + 32, 32);
 		if (x == NULL || y == NULL)
 			goto bad;
 		snprintf(canon, sizeof(canon), "{\"crv\":\"P-256\","
@@ -230,6 +235,17 @@ out:
 	return (ret);
 }
 
+/* OpenSSL would ask on the terminal for an encrypted key's pass phrase. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return (-1);
+}
+
 /* Our signing key: the private PEM for libjwt, its public PEM to verify. */
 static int
 key_load_private(struct token_key *k, const char *path, char *err,
@@ -246,10 +262,10 @@ key_load_private(struct token_key *k, const char *path, char *err,
 	ret = -1;
 	mem = NULL;
 	in = BIO_new_mem_buf(k->sign_key, (int)k->sign_len);
-	pkey = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+	pkey = PEM_read_bio_PrivateKey(in, NULL, no_passphrase, NULL);
 	if (pkey == NULL) {
-		snprintf(err, errlen, "%s holds no PEM private key "
-		    "(unencrypted PKCS#8 or traditional format)", path);
+		snprintf(err, errlen, "%s holds no unencrypted PEM private key "
+		    "(PKCS#8 or traditional format)", path);
 		goto out;
 	}
 	if (key_describe(k, pkey, err, errlen) == -1)
@@ -690,23 +706,31 @@ token_verify(const struct token_config *tc, const char *token, time_t now,
 	if (json_str(header, "alg", 16, &s) == -1 ||
 	    strcmp(s, alg_names[iss->key.alg]) != 0)
 		goto out;
+	/*
+	 * typ "JWT" (an external issuer may leave it out or write it in
+	 * another case, as media types allow). RFC 9068's
+	 * "at+jwt" cannot be taken: libjwt 1.10.2 refuses any other typ.
+	 */
 	v = cJSON_GetObjectItemCaseSensitive(header, "typ");
 	if (iss->external) {
 		if (v != NULL && (!cJSON_IsString(v) ||
-		    (strcasecmp(v->valuestring, "JWT") != 0 &&
-		    strcasecmp(v->valuestring, "at+jwt") != 0)))
+		    strcasecmp(v->valuestring, "JWT") != 0))
 			goto out;
 	} else if (!cJSON_IsString(v) || strcmp(v->valuestring, "JWT") != 0) {
 		goto out;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(header, "crit") != NULL)
 		goto out;
+	/* Our kid must be ours; an external issuer names its one pinned
+	 * key as it likes, so its kid decides nothing. */
 	v = cJSON_GetObjectItemCaseSensitive(header, "kid");
-	if (v != NULL && (!cJSON_IsString(v) ||
-	    strcmp(v->valuestring, iss->key.kid) != 0))
-		goto out;
-	if (v == NULL && iss->key.alg != CONFIG_JWT_HS256 && !iss->external)
-		goto out;
+	if (!iss->external) {
+		if (v != NULL && (!cJSON_IsString(v) ||
+		    strcmp(v->valuestring, iss->key.kid) != 0))
+			goto out;
+		if (v == NULL && iss->key.alg != CONFIG_JWT_HS256)
+			goto out;
+	}
 
 	if (jwt_decode(&jwt, token, iss->key.verify_key,
 	    (int)iss->key.verify_len) != 0)
@@ -748,8 +772,10 @@ token_verify(const struct token_config *tc, const char *token, time_t now,
 out:
 	cJSON_Delete(header);
 	cJSON_Delete(payload);
-	if (ret != TOKEN_OK)
+	if (ret != TOKEN_OK) {
 		memset(c, 0, sizeof(*c));
+		c->role = -1;
+	}
 
 	return (ret);
 }
