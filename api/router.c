@@ -179,14 +179,16 @@ api_dispatch(struct http_request *req)
 	else
 		codec_request_id_new(ctx->request_id, sizeof(ctx->request_id));
 
-	/* Kore does not read DELETE bodies: their bytes must not become the
-	 * next request on this connection. */
-	if (req->method == HTTP_METHOD_DELETE &&
+	/* Kore reads bodies of POST, PUT and PATCH only: the bytes of any
+	 * other request's body would become the next request on this
+	 * connection (request smuggling). Refuse and close. */
+	if (req->method != HTTP_METHOD_POST && req->method != HTTP_METHOD_PUT &&
+	    req->method != HTTP_METHOD_PATCH &&
 	    http_request_header(req, "content-length", &hdr) &&
 	    strcmp(hdr, "0") != 0) {
 		req->owner->flags |= CONN_CLOSE_EMPTY;
 		ret = api_problem(req, ctx, 400, "bad-request",
-		    "A DELETE request must not have a body.");
+		    "Only POST, PUT and PATCH requests may have a body.");
 		goto out;
 	}
 

@@ -48,6 +48,7 @@ static int	key_load_public(struct token_key *, const char *, char *,
 		    size_t);
 static int	key_describe(struct token_key *, EVP_PKEY *, char *, size_t);
 static int	no_passphrase(char *, int, int, void *);
+static int	key_error(const char *, char *, size_t);
 static int	roles_parse(struct token_issuer *, const char *, char *,
 		    size_t);
 static cJSON	*segment_json(const char *, size_t);
@@ -354,6 +355,18 @@ bad:
 	return (-1);
 }
 
+/* Prefixes a key problem with the variable that named the file; -1. */
+static int
+key_error(const char *variable, char *err, size_t errlen)
+{
+	char	reason[CONFIG_ERR_MAX];
+
+	snprintf(reason, sizeof(reason), "%s", err);
+	snprintf(err, errlen, "%s: %s", variable, reason);
+
+	return (-1);
+}
+
 /*
  * Reads the keys the configuration names. Returns 0, or -1 with a reason
  * in err; token_cleanup() frees what was set up either way.
@@ -387,7 +400,7 @@ token_setup(struct token_config *tc, const struct config *cfg, char *err,
 		    iss->key.sign_len + 1);
 	} else if (key_load_private(&iss->key, cfg->jwt_key_file, err,
 	    errlen) == -1) {
-		return (-1);
+		return (key_error("CH_JWT_KEY_FILE", err, errlen));
 	}
 
 	if (cfg->ext_issuer == NULL)
@@ -402,7 +415,7 @@ token_setup(struct token_config *tc, const struct config *cfg, char *err,
 	iss->role_claim = cfg->ext_role_claim;
 	iss->district_claim = cfg->ext_district_claim;
 	if (key_load_public(&iss->key, cfg->ext_key_file, err, errlen) == -1)
-		return (-1);
+		return (key_error("CH_JWT_EXTERNAL_KEY_FILE", err, errlen));
 
 	return (roles_parse(iss, cfg->ext_roles, err, errlen));
 }
@@ -725,7 +738,8 @@ token_verify(const struct token_config *tc, const char *token, time_t now,
 	 * key as it likes, so its kid decides nothing. */
 	v = cJSON_GetObjectItemCaseSensitive(header, "kid");
 	if (!iss->external) {
-		if (v != NULL && (!cJSON_IsString(v) ||
+		if (v != NULL && (iss->key.kid[0] == '\0' ||
+		    !cJSON_IsString(v) ||
 		    strcmp(v->valuestring, iss->key.kid) != 0))
 			goto out;
 		if (v == NULL && iss->key.alg != CONFIG_JWT_HS256)

@@ -181,3 +181,22 @@ def test_access_log_has_one_json_line_per_request(api, stack):
         ("GET", "/v1/places", 200)
     assert line["duration_ms"] >= 0
     assert "secret-name" not in json.dumps(line)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "DELETE"])
+def test_body_on_a_bodiless_method_is_refused_and_closes(stack, method):
+    """Kore reads no body for these methods; its bytes must not be parsed
+    as the next request on a kept-alive connection (smuggling)."""
+    smuggled = b"GET /v1/places/x HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", stack.port), 10) as s:
+        s.sendall(b"%s /v1/districts HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Length: %d\r\n\r\n%s"
+                  % (method.encode(), len(smuggled), smuggled))
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400")
+    assert data.count(b"HTTP/1.1") == 1, data
