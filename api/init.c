@@ -1,8 +1,12 @@
 /* Module start-up in each Kore worker: configuration, database, sandbox. */
 
+#define _GNU_SOURCE	/* dladdr, on_exit */
+
 #include <sys/syscall.h>
 
+#include <dlfcn.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -38,6 +42,21 @@ KORE_SECCOMP_FILTER("api",
 );
 
 static const char	*env_get(const char *);
+static void		 worker_exit(int, void *);
+
+/*
+ * A worker leaves with _exit() once its own exit handlers ran: library
+ * destructors that run after them (p11-kit's, through libpq and libjwt)
+ * can deadlock on glibc's locale lock and leave the worker hanging after
+ * the server stopped. Nothing of ours needs them; stdio is flushed here.
+ */
+static void
+worker_exit(int status, void *arg)
+{
+	(void)arg;
+	fflush(NULL);
+	_exit(status);
+}
 
 static const char *
 env_get(const char *name)
@@ -53,11 +72,20 @@ env_get(const char *name)
 int
 api_init(int state)
 {
+	Dl_info	self;
 	char	err[CONFIG_ERR_MAX];
 
 	if (state != KORE_MODULE_LOAD)
 		return (KORE_RESULT_OK);
 
+	/* Kore unloads the module before exit(): pin it so the handler
+	 * stays mapped until it runs. */
+	if (dladdr((void *)worker_exit, &self) == 0 ||
+	    dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) ==
+	    NULL || on_exit(worker_exit, NULL) != 0) {
+		kore_log(LOG_ERR, "cannot register the exit handler");
+		goto fatal;
+	}
 	if (sodium_init() == -1) {
 		kore_log(LOG_ERR, "libsodium failed to initialise");
 		goto fatal;

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 import psycopg2
 import pytest
@@ -45,6 +46,23 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def processes_of(run_dir):
+    """Pids of live processes started for this run directory (Kore's
+    workers inherit CH_RUN_DIR), so a worker that outlived its parent is
+    found too."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if ("CH_RUN_DIR=" + run_dir).encode() in env and alive(pid) and \
+                int(pid) != os.getpid():
+            found.append(pid)
+    return found
 
 
 def alive(pid):
@@ -147,6 +165,13 @@ def stack():
                 for p in open(os.path.join(run_dir, f)).read().split()[:1]]
         s.stack("down", check=False)
         left = [p for p in pids if alive(p)]
+        # Workers exit shortly after their parent; give them a moment.
+        for _ in range(50):
+            strays = processes_of(run_dir)
+            if not strays:
+                break
+            time.sleep(0.1)
+        left += strays
         pg = os.path.join(run_dir, "pg")
         log = s.kore_log()
         if os.path.islink(pg):
