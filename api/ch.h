@@ -46,6 +46,8 @@ const char *codec_query_get(const struct codec_query *, const char *);
 int	codec_utf8_valid(const char *, size_t);
 int	codec_parse_int(const char *, long long, long long, long long *);
 int	codec_is_uuid(const char *);
+int	codec_is_district_key(const char *);
+size_t	codec_utf8_chars(const char *);
 int	codec_request_id_ok(const char *);
 void	codec_request_id_new(char *, size_t);
 char	*codec_cursor_encode(const char *, const char **, int);
@@ -256,6 +258,8 @@ struct api_ctx {
 	char			*params[ROUTE_PARAMS_MAX];
 	char			*query_copy;
 	struct codec_query	 query;
+	long long		 limit;		/* page size (api_query_limit) */
+	char			 fetch[24];	/* limit + 1, as query text */
 	struct db		 db;
 	struct principal	 who;
 	struct password_task	*task;
@@ -310,10 +314,10 @@ int	api_json(struct http_request *, struct api_ctx *, int,
 	    const void *, size_t);
 int	api_no_content(struct http_request *, struct api_ctx *, int);
 int	api_page(struct http_request *, struct api_ctx *, struct kore_pgsql *,
-	    int, const char *, int);
+	    const char *, int);
 int	api_query_check(struct http_request *, struct api_ctx *,
 	    const char *const *);
-int	api_query_limit(struct http_request *, struct api_ctx *, long long *);
+int	api_query_limit(struct http_request *, struct api_ctx *);
 int	api_query_cursor(struct http_request *, struct api_ctx *,
 	    const char *, char **, int, int *);
 void	api_errors_init(struct api_errors *);

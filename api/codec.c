@@ -224,6 +224,27 @@ codec_parse_int(const char *s, long long min, long long max, long long *out)
 }
 
 /* Returns 1 for a canonical 8-4-4-4-12 hexadecimal UUID, else 0. */
+/* A district is named by its five-digit official key (Kreisschluessel). */
+int
+codec_is_district_key(const char *s)
+{
+	return (strlen(s) == 5 && strspn(s, "0123456789") == 5);
+}
+
+/* Characters (code points) of a valid UTF-8 string. */
+size_t
+codec_utf8_chars(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+
+	return (n);
+}
+
 int
 codec_is_uuid(const char *s)
 {

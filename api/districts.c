@@ -20,42 +20,25 @@
 	"SELECT " DISTRICT_JSON ", d.id FROM ch.district d "                 \
 	"WHERE $1::text IS NULL OR d.id > $1 ORDER BY d.id LIMIT $2::int"
 
-static int	district_id_ok(const char *);
 static int	districts_list_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 
 static const char *const list_params[] = { "limit", "cursor", NULL };
 
-struct district_list {
-	long long	limit;
-};
-
-/* District ids are official five-digit keys (Kreisschlüssel). */
-static int
-district_id_ok(const char *id)
-{
-	return (strlen(id) == 5 && strspn(id, "0123456789") == 5);
-}
-
 int
 districts_list(struct http_request *req, struct api_ctx *ctx)
 {
-	struct district_list	*st;
-	char			*after[1], limit[24];
-	int			 present, ret;
+	char	*after[1];
+	int	 present, ret;
 
-	st = kore_calloc(1, sizeof(*st));
-	ctx->data = st;
-	ctx->data_free = kore_free;
 	if (api_query_check(req, ctx, list_params) != KORE_RESULT_OK ||
-	    api_query_limit(req, ctx, &st->limit) != KORE_RESULT_OK ||
+	    api_query_limit(req, ctx) != KORE_RESULT_OK ||
 	    api_query_cursor(req, ctx, "district", after, 1, &present) !=
 	    KORE_RESULT_OK)
 		return (API_DONE);
 
-	(void)snprintf(limit, sizeof(limit), "%lld", st->limit + 1);
 	ret = db_query(req, ctx, SQL_DISTRICT_LIST, districts_list_done, 2,
-	    present ? after[0] : NULL, limit);
+	    present ? after[0] : NULL, ctx->fetch);
 	codec_cursor_free(after, 1);
 
 	return (ret);
@@ -65,15 +48,13 @@ static int
 districts_list_done(struct http_request *req, struct api_ctx *ctx,
     struct kore_pgsql *sql)
 {
-	struct district_list	*st = ctx->data;
-
-	return (api_page(req, ctx, sql, st->limit, "district", 1));
+	return (api_page(req, ctx, sql, "district", 1));
 }
 
 int
 districts_one(struct http_request *req, struct api_ctx *ctx)
 {
-	if (!district_id_ok(ctx->params[0])) {
+	if (!codec_is_district_key(ctx->params[0])) {
 		return (api_problem_field(req, ctx, 400, "id", "format",
 		    "A district id is its five-digit official key, "
 		    "for example 16051."));
@@ -99,7 +80,7 @@ static int	districts_one_cjson_done(struct http_request *,
 int
 districts_one_cjson(struct http_request *req, struct api_ctx *ctx)
 {
-	if (!district_id_ok(ctx->params[0])) {
+	if (!codec_is_district_key(ctx->params[0])) {
 		return (api_problem_field(req, ctx, 400, "id", "format",
 		    "A district id is its five-digit official key."));
 	}

@@ -143,15 +143,17 @@ api_no_content(struct http_request *req, struct api_ctx *ctx, int status)
 }
 
 /*
- * Answers a list page from a keyset query that fetched limit + 1 rows:
+ * Answers a list page from a keyset query that fetched ctx->limit + 1 rows
+ * (see api_query_limit):
  * column 0 is the item as JSON text (built by PostgreSQL), columns
  * 1..nkeys the sort keys of that row. A row beyond limit means there is
  * a next page, which starts after the last row shown.
  */
 int
 api_page(struct http_request *req, struct api_ctx *ctx,
-    struct kore_pgsql *sql, int limit, const char *kind, int nkeys)
+    struct kore_pgsql *sql, const char *kind, int nkeys)
 {
+	int		 limit = (int)ctx->limit;
 	struct kore_buf	 buf;
 	const char	*keys[CODEC_CURSOR_KEYS];
 	char		*cursor;
@@ -216,21 +218,24 @@ api_query_check(struct http_request *req, struct api_ctx *ctx,
 	return (KORE_RESULT_OK);
 }
 
-/* ?limit= (1-100, default 20). Same return convention as above. */
+/*
+ * ?limit= (1-100, default 20) into ctx->limit, and into ctx->fetch the
+ * rows to ask for (one more, to see whether a next page exists) as a
+ * query parameter. Same return convention as above.
+ */
 int
-api_query_limit(struct http_request *req, struct api_ctx *ctx,
-    long long *limit)
+api_query_limit(struct http_request *req, struct api_ctx *ctx)
 {
 	const char	*v;
 
-	*limit = 20;
-	if ((v = codec_query_get(&ctx->query, "limit")) == NULL)
-		return (KORE_RESULT_OK);
-	if (codec_parse_int(v, 1, 100, limit) == -1) {
+	ctx->limit = 20;
+	if ((v = codec_query_get(&ctx->query, "limit")) != NULL &&
+	    codec_parse_int(v, 1, 100, &ctx->limit) == -1) {
 		api_problem_field(req, ctx, 400, "limit", "range",
 		    "limit must be a whole number from 1 to 100.");
 		return (KORE_RESULT_ERROR);
 	}
+	(void)snprintf(ctx->fetch, sizeof(ctx->fetch), "%lld", ctx->limit + 1);
 
 	return (KORE_RESULT_OK);
 }
@@ -459,7 +464,6 @@ api_body_string(struct api_errors *e, const cJSON *obj, const char *name,
 		*bad = 1;
 		return (NULL);
 	}
-	chars = 0;
 	for (i = 0; v->valuestring[i] != '\0'; i++) {
 		if ((unsigned char)v->valuestring[i] < 0x20 ||
 		    v->valuestring[i] == 0x7f) {
@@ -468,9 +472,8 @@ api_body_string(struct api_errors *e, const cJSON *obj, const char *name,
 			*bad = 1;
 			return (NULL);
 		}
-		if (((unsigned char)v->valuestring[i] & 0xc0) != 0x80)
-			chars++;
 	}
+	chars = codec_utf8_chars(v->valuestring);
 	if (chars < min || chars > max) {
 		(void)snprintf(msg, sizeof(msg), "This field must have %zu to "
 		    "%zu characters.", min, max);

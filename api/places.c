@@ -37,7 +37,6 @@
 #define PLACE_Q_MAX	100
 
 struct place_list {
-	long long	 limit;
 	const char	*district;
 };
 
@@ -45,31 +44,17 @@ static int	places_list_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 static int	places_district_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
-static size_t	utf8_chars(const char *);
 
 static const char *const list_params[] = {
 	"district", "postal_code", "q", "limit", "cursor", NULL
 };
-
-static size_t
-utf8_chars(const char *s)
-{
-	size_t	n;
-
-	for (n = 0; *s != '\0'; s++) {
-		if ((*s & 0xc0) != 0x80)
-			n++;
-	}
-
-	return (n);
-}
 
 int
 places_list(struct http_request *req, struct api_ctx *ctx)
 {
 	struct place_list	*st;
 	const char		*district, *postal, *q;
-	char			*after[3], limit[24];
+	char			*after[3];
 	size_t			 len;
 	int			 present, ret;
 
@@ -77,12 +62,11 @@ places_list(struct http_request *req, struct api_ctx *ctx)
 	ctx->data = st;
 	ctx->data_free = kore_free;
 	if (api_query_check(req, ctx, list_params) != KORE_RESULT_OK ||
-	    api_query_limit(req, ctx, &st->limit) != KORE_RESULT_OK)
+	    api_query_limit(req, ctx) != KORE_RESULT_OK)
 		return (API_DONE);
 
 	district = codec_query_get(&ctx->query, "district");
-	if (district != NULL && (strlen(district) != 5 ||
-	    strspn(district, "0123456789") != 5)) {
+	if (district != NULL && !codec_is_district_key(district)) {
 		return (api_problem_field(req, ctx, 400, "district", "format",
 		    "district is a five-digit official key, "
 		    "for example 16051."));
@@ -95,7 +79,7 @@ places_list(struct http_request *req, struct api_ctx *ctx)
 		    "postal codes starting with them."));
 	}
 	q = codec_query_get(&ctx->query, "q");
-	if (q != NULL && (*q == '\0' || utf8_chars(q) > PLACE_Q_MAX)) {
+	if (q != NULL && (*q == '\0' || codec_utf8_chars(q) > PLACE_Q_MAX)) {
 		return (api_problem_field(req, ctx, 400, "q", "length",
 		    "q must have 1 to 100 characters."));
 	}
@@ -111,9 +95,8 @@ places_list(struct http_request *req, struct api_ctx *ctx)
 	}
 
 	st->district = district;
-	(void)snprintf(limit, sizeof(limit), "%lld", st->limit + 1);
 	ret = db_query(req, ctx, SQL_PLACE_LIST, places_list_done, 7,
-	    district, postal, q, after[0], after[1], after[2], limit);
+	    district, postal, q, after[0], after[1], after[2], ctx->fetch);
 	codec_cursor_free(after, 3);
 
 	return (ret);
@@ -131,7 +114,7 @@ places_list_done(struct http_request *req, struct api_ctx *ctx,
 		    places_district_done, 1, st->district));
 	}
 
-	return (api_page(req, ctx, sql, st->limit, "place", 3));
+	return (api_page(req, ctx, sql, "place", 3));
 }
 
 static int

@@ -598,12 +598,6 @@ aud_ok(const cJSON *payload, const char *audience)
 }
 
 static int
-district_ok(const char *d)
-{
-	return (strlen(d) == 5 && strspn(d, "0123456789") == 5);
-}
-
-static int
 claims_local(const struct token_issuer *iss, const cJSON *payload,
     struct token_claims *c)
 {
@@ -628,7 +622,7 @@ claims_local(const struct token_issuer *iss, const cJSON *payload,
 			return (-1);
 	} else {
 		if (!cJSON_IsString(district) ||
-		    !district_ok(district->valuestring))
+		    !codec_is_district_key(district->valuestring))
 			return (-1);
 		snprintf(c->district, sizeof(c->district), "%s",
 		    district->valuestring);
@@ -661,7 +655,7 @@ claims_external(const struct token_issuer *iss, const cJSON *payload,
 		return (0);
 	}
 	if (json_str(payload, iss->district_claim, 5, &s) == -1 ||
-	    !district_ok(s))
+	    !codec_is_district_key(s))
 		return (-1);
 	snprintf(c->district, sizeof(c->district), "%s", s);
 

@@ -61,10 +61,6 @@ struct user_fields {
 		has_participant, has_locale, has_disabled;
 };
 
-struct user_list {
-	long long	limit;
-};
-
 static const char *const list_params[] = {
 	"role", "district_id", "disabled", "email", "limit", "cursor", NULL
 };
@@ -85,7 +81,6 @@ static const char *const locales[] = {
 
 static void	fields_free(void *);
 static struct user_fields *fields_new(struct api_ctx *);
-static int	district_ok(const char *);
 static int	email_ok(const char *);
 static int	nullable_string(struct api_errors *, const cJSON *,
 		    const char *, int (*)(const char *), const char *, char *,
@@ -127,12 +122,6 @@ fields_new(struct api_ctx *ctx)
 	ctx->data_free = fields_free;
 
 	return (f);
-}
-
-static int
-district_ok(const char *d)
-{
-	return (strlen(d) == 5 && strspn(d, "0123456789") == 5);
 }
 
 /* A plausible address: one @, something on both sides, no spaces. */
@@ -211,7 +200,7 @@ fields_parse(struct api_errors *e, const cJSON *body, struct user_fields *f)
 			f->has_locale = 1;
 		}
 	}
-	f->has_district = nullable_string(e, body, "district_id", district_ok,
+	f->has_district = nullable_string(e, body, "district_id", codec_is_district_key,
 	    "district_id must be a five-digit district key or null.",
 	    f->district, sizeof(f->district));
 	f->has_organization = nullable_string(e, body, "organization_id",
@@ -283,16 +272,12 @@ fields_permitted(struct http_request *req, struct api_ctx *ctx,
 int
 users_list(struct http_request *req, struct api_ctx *ctx)
 {
-	struct user_list	*st;
-	const char		*role, *district, *disabled, *email;
-	char			*after[2], limit[24];
-	int			 present, ret;
+	const char	*role, *district, *disabled, *email;
+	char		*after[2];
+	int		 present, ret;
 
-	st = kore_calloc(1, sizeof(*st));
-	ctx->data = st;
-	ctx->data_free = kore_free;
 	if (api_query_check(req, ctx, list_params) != KORE_RESULT_OK ||
-	    api_query_limit(req, ctx, &st->limit) != KORE_RESULT_OK)
+	    api_query_limit(req, ctx) != KORE_RESULT_OK)
 		return (API_DONE);
 
 	role = codec_query_get(&ctx->query, "role");
@@ -304,7 +289,7 @@ users_list(struct http_request *req, struct api_ctx *ctx)
 		    "role must be one of state_admin, coordinator, assistant, "
 		    "organization, mentor, participant."));
 	}
-	if (district != NULL && !district_ok(district)) {
+	if (district != NULL && !codec_is_district_key(district)) {
 		return (api_problem_field(req, ctx, 400, "district_id",
 		    "format", "district_id must be a five-digit key."));
 	}
@@ -326,10 +311,9 @@ users_list(struct http_request *req, struct api_ctx *ctx)
 		    "cursor is not a value this list returned."));
 	}
 
-	(void)snprintf(limit, sizeof(limit), "%lld", st->limit + 1);
 	ret = db_query(req, ctx, SQL_USER_LIST, users_list_done, 8,
 	    auth_scope(ctx), district, role, disabled, email,
-	    present ? after[0] : NULL, present ? after[1] : NULL, limit);
+	    present ? after[0] : NULL, present ? after[1] : NULL, ctx->fetch);
 	codec_cursor_free(after, 2);
 
 	return (ret);
@@ -339,9 +323,7 @@ static int
 users_list_done(struct http_request *req, struct api_ctx *ctx,
     struct kore_pgsql *sql)
 {
-	struct user_list	*st = ctx->data;
-
-	return (api_page(req, ctx, sql, st->limit, "user", 2));
+	return (api_page(req, ctx, sql, "user", 2));
 }
 
 int

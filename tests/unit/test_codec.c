@@ -511,6 +511,30 @@ test_parse_int(void **state)
 }
 
 static void
+test_is_district_key(void **state)
+{
+	(void)state;
+	assert_true(codec_is_district_key("16051"));
+	assert_true(codec_is_district_key("00000"));
+	assert_false(codec_is_district_key(""));
+	assert_false(codec_is_district_key("1605"));
+	assert_false(codec_is_district_key("160511"));
+	assert_false(codec_is_district_key("1605a"));
+	assert_false(codec_is_district_key(" 1605"));
+	assert_false(codec_is_district_key("+1605"));
+}
+
+static void
+test_utf8_chars(void **state)
+{
+	(void)state;
+	assert_int_equal(codec_utf8_chars(""), 0);
+	assert_int_equal(codec_utf8_chars("Gotha"), 5);
+	assert_int_equal(codec_utf8_chars("M\xc3\xbchlhausen"), 10);
+	assert_int_equal(codec_utf8_chars("\xe2\x82\xac\xf0\x9f\x98\x80"), 2);
+}
+
+static void
 test_is_uuid(void **state)
 {
 	static const char *const	good[] = {
@@ -1039,6 +1063,8 @@ main(void)
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_is_uuid),
+		cmocka_unit_test(test_is_district_key),
+		cmocka_unit_test(test_utf8_chars),
 		cmocka_unit_test(test_request_id_ok),
 		cmocka_unit_test(test_request_id_new),
 		cmocka_unit_test(test_cursor_round_trip_one),
