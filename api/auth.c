@@ -27,6 +27,10 @@
 #define SQL_DISTRICT_EXISTS \
 	"SELECT 1 FROM ch.district WHERE id = $1"
 
+/* Counts a wrong password for an address (and locks it when due). */
+#define SQL_LOGIN_FAILED \
+	"SELECT ch.login_failed($1, $2::uuid, $3)"
+
 struct token_config	auth_tokens;
 
 static int	auth_principal_done(struct http_request *, struct api_ctx *,
@@ -168,6 +172,30 @@ auth_district_done(struct http_request *req, struct api_ctx *ctx,
 	ctx->who.authenticated = 1;
 
 	return (router_run(req, ctx));
+}
+
+/*
+ * Records a wrong password for email (user_id NULL when no account has
+ * it) in the throttle and the audit log; done answers afterwards.
+ */
+int
+auth_login_failed(struct http_request *req, struct api_ctx *ctx,
+    const char *email, const char *user_id, db_done_cb done)
+{
+	return (db_query(req, ctx, SQL_LOGIN_FAILED, done, 3, email, user_id,
+	    ctx->request_id));
+}
+
+/* 429 for an address locked after failed passwords. */
+int
+auth_throttled(struct http_request *req, struct api_ctx *ctx,
+    const char *seconds)
+{
+	http_response_header(req, "retry-after", seconds);
+
+	return (api_problem(req, ctx, 429, "too-many-attempts",
+	    "Too many wrong passwords for this address; wait for the time "
+	    "in Retry-After."));
 }
 
 /*

@@ -289,6 +289,9 @@ int	auth_begin(struct http_request *, struct api_ctx *);
 int	auth_unauthenticated(struct http_request *, struct api_ctx *,
 	    const char *, const char *);
 int	auth_permit(struct http_request *, struct api_ctx *, unsigned);
+int	auth_login_failed(struct http_request *, struct api_ctx *,
+	    const char *, const char *, db_done_cb);
+int	auth_throttled(struct http_request *, struct api_ctx *, const char *);
 const char *auth_scope(struct api_ctx *);
 void	auth_release(struct api_ctx *);
 

@@ -102,29 +102,12 @@ int
 api_problem_field(struct http_request *req, struct api_ctx *ctx, int status,
     const char *field, const char *code, const char *message)
 {
-	char	*f, *c, *m, *errors;
-	int	 len, ret;
+	struct api_errors	e;
 
-	f = codec_json_escape(field);
-	c = codec_json_escape(code);
-	m = codec_json_escape(message);
-	errors = NULL;
-	if (f != NULL && c != NULL && m != NULL) {
-		len = snprintf(NULL, 0,
-		    "[{\"field\":%s,\"code\":%s,\"message\":%s}]", f, c, m);
-		errors = kore_malloc(len + 1);
-		snprintf(errors, len + 1,
-		    "[{\"field\":%s,\"code\":%s,\"message\":%s}]", f, c, m);
-	}
-	ret = api_problem_emit(req, ctx, status,
-	    status == 422 ? "validation-failed" : "invalid-parameter",
-	    message, errors);
-	free(f);
-	free(c);
-	free(m);
-	kore_free(errors);
+	api_errors_init(&e);
+	api_errors_add(&e, field, code, message);
 
-	return (ret);
+	return (api_errors_answer(req, ctx, status, &e, message));
 }
 
 int

@@ -12,9 +12,6 @@
 	"SELECT ch.login_retry_after(u.email), u.password_hash, u.email "     \
 	"FROM ch.app_user u WHERE u.id = $1 AND NOT u.disabled"
 
-#define SQL_PASSWORD_FAILED \
-	"SELECT ch.login_failed($1, $2::uuid, $3)"
-
 #define SQL_PASSWORD_CHANGED \
 	"SELECT ch.password_changed($1::uuid, $2, $3::uuid, $4)"
 
@@ -148,12 +145,8 @@ change_begun(struct http_request *req, struct api_ctx *ctx,
 		    "The account is no longer active."));
 	}
 	retry = kore_pgsql_getvalue(sql, 0, 0);
-	if (strcmp(retry, "0") != 0) {
-		http_response_header(req, "retry-after", retry);
-		return (api_problem(req, ctx, 429, "too-many-attempts",
-		    "Too many wrong passwords; wait for the time in "
-		    "Retry-After."));
-	}
+	if (strcmp(retry, "0") != 0)
+		return (auth_throttled(req, ctx, retry));
 	kore_strlcpy(pc->email, kore_pgsql_getvalue(sql, 0, 2),
 	    sizeof(pc->email));
 
@@ -169,8 +162,8 @@ change_checked(struct http_request *req, struct api_ctx *ctx, int result,
 
 	(void)unused;
 	if (result != 0) {
-		return (db_query(req, ctx, SQL_PASSWORD_FAILED, change_refused,
-		    3, pc->email, ctx->who.user_id, ctx->request_id));
+		return (auth_login_failed(req, ctx, pc->email,
+		    ctx->who.user_id, change_refused));
 	}
 
 	return (password_hash(req, ctx, pc->next, change_hashed));

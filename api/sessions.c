@@ -20,9 +20,6 @@
 #define SQL_LOGIN_BEGIN \
 	"SELECT retry_after, user_id, password_hash FROM ch.login_begin($1)"
 
-#define SQL_LOGIN_FAILED \
-	"SELECT ch.login_failed($1, $2::uuid, $3)"
-
 #define SQL_LOGIN_SUCCEEDED \
 	"SELECT family_id, role, coalesce(district_id, '') "                 \
 	"FROM ch.login_succeeded($1::uuid, decode($2, 'hex'), $3::int, $4)"
@@ -53,8 +50,6 @@ static void	refresh_new(struct session *);
 static void	refresh_hash(const char *, char *);
 static int	session_respond(struct http_request *, struct api_ctx *,
 		    const char *, const char *, const char *, const char *,
-		    const char *);
-static int	retry_later(struct http_request *, struct api_ctx *,
 		    const char *);
 static int	bad_credentials(struct http_request *, struct api_ctx *);
 static int	refresh_token_body(struct http_request *, struct api_ctx *,
@@ -148,17 +143,6 @@ session_respond(struct http_request *req, struct api_ctx *ctx,
 	return (ret);
 }
 
-static int
-retry_later(struct http_request *req, struct api_ctx *ctx,
-    const char *seconds)
-{
-	http_response_header(req, "retry-after", seconds);
-
-	return (api_problem(req, ctx, 429, "too-many-attempts",
-	    "Too many failed sign-ins for this address; wait for the time "
-	    "in Retry-After."));
-}
-
 /* The same answer for an unknown address, a wrong password and a
  * disabled account. */
 static int
@@ -217,7 +201,7 @@ login_begun(struct http_request *req, struct api_ctx *ctx,
 		return (api_problem(req, ctx, 500, "internal-error",
 		    "The sign-in could not be checked."));
 	if (strcmp(kore_pgsql_getvalue(sql, 0, 0), "0") != 0)
-		return (retry_later(req, ctx, kore_pgsql_getvalue(sql, 0, 0)));
+		return (auth_throttled(req, ctx, kore_pgsql_getvalue(sql, 0, 0)));
 
 	hash = NULL;
 	if (!PQgetisnull(sql->result, 0, 1)) {
@@ -239,9 +223,8 @@ login_checked(struct http_request *req, struct api_ctx *ctx, int result,
 	(void)unused;
 	sodium_memzero(s->password, sizeof(s->password));
 	if (result != 0 || s->user_id[0] == '\0') {
-		return (db_query(req, ctx, SQL_LOGIN_FAILED, login_failed_done,
-		    3, s->email, s->user_id[0] ? s->user_id : NULL,
-		    ctx->request_id));
+		return (auth_login_failed(req, ctx, s->email,
+		    s->user_id[0] ? s->user_id : NULL, login_failed_done));
 	}
 
 	refresh_new(s);
