@@ -14,7 +14,7 @@ static void	api_send(struct http_request *, struct api_ctx *, int,
 static const char *problem_title(int);
 static int	api_problem_emit(struct http_request *, struct api_ctx *, int,
 		    const char *, const char *, const char *);
-static int	json_depth(const char *, size_t);
+static int	json_scan(const char *, size_t, int *, char *, size_t);
 
 static void
 api_send(struct http_request *req, struct api_ctx *ctx, int status,
@@ -307,27 +307,45 @@ api_errors_answer(struct http_request *req, struct api_ctx *ctx,
 }
 
 /*
- * Deepest nesting of arrays and objects in a JSON text, counted before
- * parsing so a hostile body cannot make the parser recurse far.
+ * One pass over a JSON text before parsing it: returns the deepest
+ * nesting of arrays and objects (so a hostile body cannot make the parser
+ * recurse far), and finds an escaped NUL (\u0000) in a string, which
+ * cJSON would silently cut the string at. *nul is set for one, and member
+ * gets the top-level member it was in (raw, possibly empty).
  */
 static int
-json_depth(const char *s, size_t len)
+json_scan(const char *s, size_t len, int *nul, char *member, size_t mlen)
 {
-	size_t	i;
+	size_t	i, start, key_start, key_len;
 	int	depth, max, in_str;
 
 	depth = max = in_str = 0;
+	start = key_start = key_len = 0;
+	*nul = 0;
+	member[0] = '\0';
 	for (i = 0; i < len; i++) {
 		if (in_str) {
-			if (s[i] == '\\')
+			if (s[i] == '\\') {
+				if (!*nul && len - i > 5 &&
+				    strncasecmp(s + i + 1, "u0000", 5) == 0) {
+					*nul = 1;
+					(void)snprintf(member, mlen, "%.*s",
+					    (int)key_len, s + key_start);
+				}
 				i++;
-			else if (s[i] == '"')
+			} else if (s[i] == '"') {
 				in_str = 0;
+				if (depth == 1) {
+					key_start = start;
+					key_len = i - start;
+				}
+			}
 			continue;
 		}
 		switch (s[i]) {
 		case '"':
 			in_str = 1;
+			start = i + 1;
 			break;
 		case '[':
 		case '{':
@@ -348,7 +366,7 @@ json_depth(const char *s, size_t len)
  * The request body as a JSON object. Answers 415 for another media type
  * (merge_patch: application/merge-patch+json is accepted as well), 400
  * for an empty, non-UTF-8, too deeply nested or malformed body or one
- * that is not an object. Returns KORE_RESULT_OK with *out to be freed by
+ * that is not an object, 422 for a string holding \u0000. Returns KORE_RESULT_OK with *out to be freed by
  * the caller with cJSON_Delete, or KORE_RESULT_ERROR after answering.
  */
 int
@@ -357,7 +375,9 @@ api_body_json(struct http_request *req, struct api_ctx *ctx, int merge_patch,
 {
 	struct kore_buf	*body = req->http_body;
 	const char	*type, *data;
+	char		 member[64], field[68];
 	size_t		 len, tlen;
+	int		 nul;
 
 	*out = NULL;
 	if (!http_request_header(req, "content-type", &type))
@@ -387,9 +407,16 @@ api_body_json(struct http_request *req, struct api_ctx *ctx, int merge_patch,
 		    "The body is not valid UTF-8 text.");
 		return (KORE_RESULT_ERROR);
 	}
-	if (json_depth(data, len) > API_JSON_DEPTH_MAX) {
+	if (json_scan(data, len, &nul, member, sizeof(member)) >
+	    API_JSON_DEPTH_MAX) {
 		api_problem(req, ctx, 400, "malformed-body",
 		    "The body nests arrays and objects more than 32 deep.");
+		return (KORE_RESULT_ERROR);
+	}
+	if (nul) {
+		(void)snprintf(field, sizeof(field), "/%s", member);
+		api_problem_field(req, ctx, 422, field, "control_character",
+		    "Strings must not contain NUL characters (\\u0000).");
 		return (KORE_RESULT_ERROR);
 	}
 	if ((*out = cJSON_ParseWithLength(data, len)) == NULL ||

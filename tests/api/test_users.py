@@ -364,3 +364,31 @@ def test_user_changes_are_audited(api, stack, admin):
     # Append-only, even for the table's owner.
     with pytest.raises(Exception):
         stack.sql("DELETE FROM ch.audit_log WHERE request_id = %s", (rid,))
+
+
+def test_nul_in_a_string_is_refused_not_cut(api, admin, stack, targets):
+    """cJSON would end "de\\u0000xx" at the NUL and store "de"."""
+    uid = targets[ERFURT]
+    before = stack.sql("SELECT version, locale FROM ch.app_user "
+                       "WHERE id = %s", (uid,))
+    for body, field in (('{"locale": "de\\u0000xx"}', "/locale"),
+                        ('{"locale": "de", "x": {"y": ["\\u0000"]}}', "/x")):
+        etag = api.get("/v1/users/" + uid, headers=bearer(admin)) \
+            .headers["ETag"]
+        r = api.request("PATCH", "/v1/users/" + uid, data=body.encode(),
+                        headers={**bearer(admin), "If-Match": etag,
+                                 "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == field
+        assert r.json()["errors"][0]["code"] == "control_character"
+    assert stack.sql("SELECT version, locale FROM ch.app_user "
+                     "WHERE id = %s", (uid,)) == before
+
+
+def test_an_escaped_backslash_u0000_is_text(api):
+    # The JSON text "ab\\u0000cd" is a backslash followed by "u0000cd".
+    r = api.request("POST", "/v1/auth/token",
+                    data=b'{"email": "x@y.example", '
+                         b'"password": "ab\\\\u0000cd"}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 401
