@@ -149,10 +149,13 @@ db_setup() {
 		echo "stack: CH_ENV=production: demo data (and its accounts) is" \
 		    "not loaded" >&2
 	elif [ "${CH_DEMO_DATA:-1}" = 1 ]; then
-		local f
+		# One transaction: accounts and the records they act for refer
+		# to each other (deferred foreign keys).
+		local f args=()
 		for f in "$top"/db/demo/*.sql; do
-			psql "$(db_owner_url)" -X -q -v ON_ERROR_STOP=1 -1 -f "$f"
+			args+=(-f "$f")
 		done
+		psql "$(db_owner_url)" -X -q -v ON_ERROR_STOP=1 -1 "${args[@]}"
 	fi
 }
 

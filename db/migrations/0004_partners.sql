@@ -1,0 +1,1846 @@
+-- Connecting Partners: organisations, offers, participants with their
+-- contact details, consents and placements.
+--
+-- Every operation of the API is one call of a function below: one round
+-- trip, one transaction. The caller (role, district, account, the
+-- organisation or participant it acts for) comes in as a JSON object and
+-- ch.enter() puts it into transaction-local settings, which the
+-- row-level-security policies read: personal data is filtered by
+-- PostgreSQL itself, a second wall behind the checks in these functions
+-- and in the API.
+--
+-- A refused request raises SQLSTATE CHnnn (nnn the HTTP status) with a
+-- message for the API user and, for validation, the field errors as JSON
+-- in DETAIL. The raise rolls everything back, so a refused request
+-- changes nothing.
+
+-- The result of a write: the row's version (ETag), its URL for 201, its
+-- representation, and whether it replays an earlier response.
+CREATE TYPE ch.result AS (
+	version		integer,
+	location	text,
+	body		text,
+	replayed	boolean
+);
+
+CREATE FUNCTION ch.fail(p_status integer, p_message text,
+    p_errors jsonb DEFAULT NULL, p_type text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION USING ERRCODE = 'CH' || p_status::text,
+	    MESSAGE = p_message, DETAIL = coalesce(p_errors::text, ''),
+	    HINT = coalesce(p_type, '');
+END
+$$;
+
+CREATE FUNCTION ch.err(p_field text, p_code text, p_message text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_build_array(jsonb_build_object('field', p_field,
+	    'code', p_code, 'message', p_message));
+$$;
+
+CREATE FUNCTION ch.fail_invalid(p_errors jsonb, p_message text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF jsonb_array_length(p_errors) > 0 THEN
+		PERFORM ch.fail(422, p_message, p_errors);
+	END IF;
+END
+$$;
+
+-- The caller, for the policies: ch.setting('role') and so on.
+CREATE FUNCTION ch.setting(p_name text) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT nullif(current_setting('ch.' || p_name, true), '');
+$$;
+
+CREATE FUNCTION ch.enter(p_who jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('ch.role', coalesce(p_who->>'role', ''), true),
+	    set_config('ch.district', coalesce(p_who->>'district', ''), true),
+	    set_config('ch.user', coalesce(p_who->>'user', ''), true),
+	    set_config('ch.organization',
+		coalesce(p_who->>'organization', ''), true),
+	    set_config('ch.participant',
+		coalesce(p_who->>'participant', ''), true);
+END
+$$;
+
+CREATE FUNCTION ch.is_staff(p_who jsonb, p_district text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_who->>'role' IN ('coordinator', 'assistant')
+	    AND p_who->>'district' = p_district;
+$$;
+
+CREATE FUNCTION ch.audit_by(p_who jsonb, p_action text, p_entity text,
+    p_id uuid, p_district text, p_detail jsonb DEFAULT '{}')
+RETURNS void LANGUAGE sql AS $$
+	SELECT ch.audit(p_who->>'actor', p_who->>'role', p_action, p_entity,
+	    p_id::text, p_district, p_who->>'request', p_detail);
+$$;
+
+-- RFC 7396 JSON Merge Patch.
+CREATE FUNCTION ch.merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	r	jsonb;
+	k	text;
+	v	jsonb;
+BEGIN
+	IF jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN
+		RETURN p_patch;
+	END IF;
+	r := CASE WHEN jsonb_typeof(p_target) = 'object' THEN p_target
+	    ELSE '{}' END;
+	FOR k, v IN SELECT * FROM jsonb_each(p_patch) LOOP
+		IF jsonb_typeof(v) = 'null' THEN
+			r := r - k;
+		ELSE
+			r := jsonb_set(r, ARRAY[k], ch.merge_patch(r->k, v));
+		END IF;
+	END LOOP;
+	RETURN r;
+END
+$$;
+
+-- A weekly schedule as the API shows it ({"mon": ["morning"], ...}) and
+-- as the matching engine keeps it: bit day * 3 + part, Monday = day 0.
+CREATE FUNCTION ch.week_mask(p_week jsonb) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(sum(DISTINCT (1 << ((d.n - 1) * 3 + s.n - 1)::integer)),
+	    0)::integer
+	FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
+	    WITH ORDINALITY d(day, n)
+	CROSS JOIN unnest(ARRAY['morning', 'afternoon', 'evening'])
+	    WITH ORDINALITY s(part, n)
+	WHERE coalesce(p_week->d.day, '[]') ? s.part;
+$$;
+
+CREATE FUNCTION ch.week_json(p_mask integer) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(jsonb_object_agg(day, parts), '{}') FROM (
+		SELECT d.day, jsonb_agg(s.part ORDER BY s.n) AS parts
+		FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat',
+		    'sun']) WITH ORDINALITY d(day, n)
+		CROSS JOIN unnest(ARRAY['morning', 'afternoon', 'evening'])
+		    WITH ORDINALITY s(part, n)
+		WHERE p_mask & (1 << ((d.n - 1) * 3 + s.n - 1)::integer) <> 0
+		GROUP BY d.day
+	) w;
+$$;
+
+-- Great-circle distance in kilometres.
+CREATE FUNCTION ch.distance_km(lat1 double precision, lon1 double precision,
+    lat2 double precision, lon2 double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT 2 * 6371.0088 * asin(least(1, sqrt(
+	    sin(radians(lat2 - lat1) / 2) ^ 2 +
+	    cos(radians(lat1)) * cos(radians(lat2)) *
+	    sin(radians(lon2 - lon1) / 2) ^ 2)));
+$$;
+
+CREATE FUNCTION ch.place_json(p uuid) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', pl.id, 'postal_code', pl.postal_code,
+	    'name', pl.name, 'district_id', pl.district_id, 'lat', pl.lat,
+	    'lon', pl.lon)
+	FROM ch.place pl WHERE pl.id = p;
+$$;
+
+-- Codes of one taxonomy in a JSON array that are not known; [] if none.
+CREATE FUNCTION ch.unknown_codes(p_taxonomy text, p_codes jsonb)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT coalesce(jsonb_agg(c.ord - 1 ORDER BY c.ord), '[]')
+	FROM jsonb_array_elements_text(coalesce(p_codes, '[]'))
+	    WITH ORDINALITY c(code, ord)
+	WHERE NOT ch.term_exists(p_taxonomy, c.code);
+$$;
+
+-- Adds one error per unknown code of a JSON array member.
+CREATE FUNCTION ch.check_codes(p_errors jsonb, p_field text,
+    p_taxonomy text, p_codes jsonb, p_what text)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	i	integer;
+BEGIN
+	FOR i IN SELECT jsonb_array_elements_text(
+	    ch.unknown_codes(p_taxonomy, p_codes))::integer LOOP
+		p_errors := p_errors || ch.err(p_field || '/' || i, 'unknown',
+		    p_what || ' is not a code of the ' || p_taxonomy ||
+		    ' taxonomy (GET /v1/taxonomies/' || p_taxonomy || ').');
+	END LOOP;
+	RETURN p_errors;
+END
+$$;
+
+-- Idempotency-Key: the first successful answer to a POST, kept 24 hours
+-- per caller and key. A retry with the same request replays it; the same
+-- key with another request is refused.
+CREATE TABLE ch.idempotency (
+	actor		text NOT NULL,
+	key		text NOT NULL,
+	request_hash	text NOT NULL,
+	version		integer,
+	location	text,
+	body		text NOT NULL,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (actor, key)
+);
+CREATE INDEX idempotency_age ON ch.idempotency (created_at);
+
+CREATE FUNCTION ch.idem_begin(p_who jsonb, p_key text, p_hash text)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	i	ch.idempotency;
+BEGIN
+	IF p_key IS NULL THEN
+		RETURN NULL;
+	END IF;
+	-- Serialises concurrent retries of one key: the second waits for
+	-- the first to commit, then replays it.
+	PERFORM pg_advisory_xact_lock(
+	    hashtextextended((p_who->>'actor') || ' ' || p_key, 7));
+	SELECT * INTO i FROM ch.idempotency
+	WHERE actor = p_who->>'actor' AND key = p_key
+	    AND created_at > now() - interval '24 hours';
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	IF i.request_hash <> p_hash THEN
+		PERFORM ch.fail(422, 'This Idempotency-Key was used for a '
+		    'different request in the last 24 hours; use a new key.',
+		    NULL, 'idempotency-key-reused');
+	END IF;
+	RETURN ROW(i.version, i.location, i.body, true)::ch.result;
+END
+$$;
+
+CREATE FUNCTION ch.idem_finish(p_who jsonb, p_key text, p_hash text,
+    r ch.result) RETURNS ch.result LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_key IS NOT NULL THEN
+		DELETE FROM ch.idempotency
+		WHERE created_at < now() - interval '24 hours';
+		INSERT INTO ch.idempotency (actor, key, request_hash, version,
+		    location, body)
+		VALUES (p_who->>'actor', p_key, p_hash, r.version, r.location,
+		    r.body)
+		ON CONFLICT (actor, key) DO UPDATE SET
+		    request_hash = EXCLUDED.request_hash,
+		    version = EXCLUDED.version, location = EXCLUDED.location,
+		    body = EXCLUDED.body, created_at = now();
+	END IF;
+	r.replayed := false;
+	RETURN r;
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Tables
+
+CREATE TABLE ch.organization (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	district_id	text NOT NULL REFERENCES ch.district (id),
+	name		text NOT NULL CHECK (length(name) BETWEEN 2 AND 160),
+	kind		text NOT NULL CHECK (kind IN ('sport_club',
+			    'heritage_club', 'culture', 'interreligious',
+			    'volunteer', 'adult_education', 'equality_office',
+			    'employer', 'women_network', 'other')),
+	description	text NOT NULL DEFAULT ''
+	    CHECK (length(description) <= 2000),
+	place_id	uuid REFERENCES ch.place (id),
+	website		text CHECK (length(website) <= 300
+			    AND website ~ '^https?://[^[:space:]]+$'),
+	email		text CHECK (length(email) BETWEEN 3 AND 254),
+	phone		text CHECK (phone ~ '^\+?[0-9][0-9 ()/-]{3,28}[0-9]$'),
+	version		integer NOT NULL DEFAULT 1,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+CREATE TRIGGER organization_touch BEFORE UPDATE ON ch.organization
+	FOR EACH ROW EXECUTE FUNCTION ch.touch();
+CREATE INDEX organization_updated ON ch.organization (updated_at, id);
+CREATE INDEX organization_district
+    ON ch.organization (district_id, updated_at, id);
+
+CREATE TABLE ch.offer (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	organization_id	uuid NOT NULL REFERENCES ch.organization (id),
+	district_id	text NOT NULL REFERENCES ch.district (id),
+	title		text NOT NULL CHECK (length(title) BETWEEN 3 AND 120),
+	description	text NOT NULL DEFAULT ''
+	    CHECK (length(description) <= 2000),
+	category_taxonomy text NOT NULL DEFAULT 'activity_categories'
+	    CHECK (category_taxonomy = 'activity_categories'),
+	category	text NOT NULL,
+	tags		text[] NOT NULL DEFAULT '{}'
+	    CHECK (cardinality(tags) <= 10),
+	languages	text[] NOT NULL CHECK (cardinality(languages)
+			    BETWEEN 1 AND 10),
+	place_id	uuid REFERENCES ch.place (id),
+	online		boolean NOT NULL DEFAULT false,
+	schedule	integer NOT NULL DEFAULT 0
+	    CHECK (schedule BETWEEN 0 AND 2097151),
+	capacity	integer NOT NULL CHECK (capacity BETWEEN 1 AND 1000),
+	-- Kept by the placement trigger; the CHECK is the capacity rule.
+	active_placements integer NOT NULL DEFAULT 0
+	    CHECK (active_placements >= 0 AND active_placements <= capacity),
+	audience	text NOT NULL DEFAULT 'any'
+	    CHECK (audience IN ('any', 'women')),
+	age_min		integer CHECK (age_min BETWEEN 0 AND 120),
+	age_max		integer CHECK (age_max BETWEEN 0 AND 120),
+	min_german_level text CHECK (min_german_level IN ('a1', 'a2', 'b1',
+			    'b2', 'c1', 'c2', 'native')),
+	cost_per_month_cents integer NOT NULL DEFAULT 0
+	    CHECK (cost_per_month_cents BETWEEN 0 AND 100000),
+	accessibility	text[] NOT NULL DEFAULT '{}'
+	    CHECK (accessibility <@ ARRAY['step_free', 'accessible_toilet',
+		'hearing_loop', 'sign_language', 'easy_language',
+		'childcare', 'public_transport']::text[]),
+	status		text NOT NULL DEFAULT 'draft'
+	    CHECK (status IN ('draft', 'open', 'paused', 'closed')),
+	version		integer NOT NULL DEFAULT 1,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	FOREIGN KEY (category_taxonomy, category)
+	    REFERENCES ch.taxonomy_term (taxonomy, code),
+	CHECK (place_id IS NOT NULL OR online),
+	CHECK (age_min IS NULL OR age_max IS NULL OR age_min <= age_max)
+);
+CREATE TRIGGER offer_touch BEFORE UPDATE ON ch.offer
+	FOR EACH ROW EXECUTE FUNCTION ch.touch();
+CREATE INDEX offer_updated ON ch.offer (updated_at, id);
+CREATE INDEX offer_district ON ch.offer (district_id, updated_at, id);
+CREATE INDEX offer_organization ON ch.offer (organization_id);
+CREATE INDEX offer_languages ON ch.offer USING gin (languages);
+
+CREATE TABLE ch.participant (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	district_id	text NOT NULL REFERENCES ch.district (id),
+	display_name	text NOT NULL
+	    CHECK (length(display_name) BETWEEN 1 AND 60),
+	gender		text NOT NULL CHECK (gender IN ('female', 'male',
+			    'diverse', 'undisclosed')),
+	birth_year	integer CHECK (birth_year BETWEEN 1900 AND 2100),
+	-- [{"code": "uk", "level": "native"}, ...]
+	languages	jsonb NOT NULL DEFAULT '[]'
+	    CHECK (jsonb_typeof(languages) = 'array'
+		AND jsonb_array_length(languages) <= 12),
+	interests	text[] NOT NULL DEFAULT '{}'
+	    CHECK (cardinality(interests) <= 17),
+	availability	integer NOT NULL DEFAULT 0
+	    CHECK (availability BETWEEN 0 AND 2097151),
+	home_place_id	uuid REFERENCES ch.place (id),
+	mobility_radius_km integer NOT NULL DEFAULT 10
+	    CHECK (mobility_radius_km BETWEEN 0 AND 200),
+	needs		text[] NOT NULL DEFAULT '{}'
+	    CHECK (needs <@ ARRAY['childcare', 'step_free_access',
+		'interpreter', 'women_only_setting', 'public_transport',
+		'low_cost', 'evening_only', 'weekend_only']::text[]),
+	assistant_id	uuid REFERENCES ch.app_user (id),
+	status		text NOT NULL DEFAULT 'waiting'
+	    CHECK (status IN ('waiting', 'placed', 'paused', 'closed')),
+	waiting_since	timestamptz,
+	version		integer NOT NULL DEFAULT 1,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	CHECK ((status = 'waiting') = (waiting_since IS NOT NULL))
+);
+CREATE TRIGGER participant_touch BEFORE UPDATE ON ch.participant
+	FOR EACH ROW EXECUTE FUNCTION ch.touch();
+CREATE INDEX participant_district
+    ON ch.participant (district_id, updated_at, id);
+
+-- waiting_since follows status: set when a person starts waiting.
+CREATE FUNCTION ch.participant_waiting() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.status <> 'waiting' THEN
+		NEW.waiting_since := NULL;
+	ELSIF TG_OP = 'INSERT' OR OLD.status <> 'waiting' THEN
+		NEW.waiting_since := coalesce(
+		    CASE WHEN TG_OP = 'INSERT' THEN NEW.waiting_since END,
+		    now());
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER participant_waiting BEFORE INSERT OR UPDATE
+	ON ch.participant FOR EACH ROW
+	EXECUTE FUNCTION ch.participant_waiting();
+
+CREATE TABLE ch.participant_contact (
+	participant_id	uuid PRIMARY KEY
+	    REFERENCES ch.participant (id) ON DELETE CASCADE,
+	district_id	text NOT NULL REFERENCES ch.district (id),
+	email		text CHECK (length(email) BETWEEN 3 AND 254),
+	phone		text CHECK (phone ~ '^\+?[0-9][0-9 ()/-]{3,28}[0-9]$'),
+	street		text CHECK (length(street) BETWEEN 1 AND 120),
+	postal_code	text CHECK (postal_code ~ '^[0-9]{5}$'),
+	city		text CHECK (length(city) BETWEEN 1 AND 80),
+	preferred_channel text CHECK (preferred_channel IN ('phone', 'sms',
+			    'email', 'messenger', 'in_person')),
+	note		text CHECK (length(note) <= 500),
+	version		integer NOT NULL DEFAULT 1,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+CREATE TRIGGER participant_contact_touch BEFORE UPDATE
+	ON ch.participant_contact FOR EACH ROW EXECUTE FUNCTION ch.touch();
+
+CREATE TABLE ch.consent (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	participant_id	uuid NOT NULL
+	    REFERENCES ch.participant (id) ON DELETE CASCADE,
+	district_id	text NOT NULL REFERENCES ch.district (id),
+	purpose		text NOT NULL CHECK (purpose IN ('matching',
+			    'cross_district', 'share_contact_with_partner',
+			    'statistics')),
+	text_version	text NOT NULL
+	    CHECK (text_version ~ '^[A-Za-z0-9._-]{1,40}$'),
+	granted_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
+	granted_by	text NOT NULL,
+	granted_by_role	text NOT NULL,
+	withdrawn_at	timestamptz,
+	withdrawn_by	text,
+	withdrawn_by_role text,
+	withdrawal_reason text CHECK (withdrawal_reason IN ('withdrawn',
+			    'superseded')),
+	CHECK ((withdrawn_at IS NULL) = (withdrawal_reason IS NULL))
+);
+-- At most one standing grant per purpose.
+CREATE UNIQUE INDEX consent_standing ON ch.consent (participant_id, purpose)
+    WHERE withdrawn_at IS NULL;
+CREATE INDEX consent_history
+    ON ch.consent (participant_id, granted_at DESC, id DESC);
+
+-- The history is kept: a grant is never changed except to withdraw it,
+-- and never deleted while its participant exists.
+CREATE FUNCTION ch.consent_history_kept() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF OLD.withdrawn_at IS NOT NULL OR NEW.id <> OLD.id
+	    OR NEW.participant_id <> OLD.participant_id
+	    OR NEW.purpose <> OLD.purpose
+	    OR NEW.text_version <> OLD.text_version
+	    OR NEW.granted_at <> OLD.granted_at
+	    OR NEW.granted_by <> OLD.granted_by THEN
+		RAISE EXCEPTION 'consent history is kept: only a standing '
+		    'grant can be withdrawn' USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER consent_history_kept BEFORE UPDATE ON ch.consent
+	FOR EACH ROW EXECUTE FUNCTION ch.consent_history_kept();
+
+CREATE TABLE ch.placement (
+	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	participant_id	uuid NOT NULL REFERENCES ch.participant (id),
+	offer_id	uuid NOT NULL REFERENCES ch.offer (id),
+	-- Copies for the policies, which must not read other guarded
+	-- tables: the participant's district and the offer's organisation.
+	district_id	text NOT NULL REFERENCES ch.district (id),
+	organization_id	uuid NOT NULL REFERENCES ch.organization (id),
+	status		text NOT NULL DEFAULT 'active'
+	    CHECK (status IN ('active', 'ended')),
+	started_on	date NOT NULL DEFAULT current_date,
+	ended_on	date,
+	end_reason	text CHECK (end_reason IN ('completed',
+			    'participant_left', 'moved_away', 'offer_closed',
+			    'not_a_fit', 'other')),
+	note		text CHECK (length(note) <= 500),
+	created_by	text NOT NULL,
+	version		integer NOT NULL DEFAULT 1,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	CHECK ((status = 'ended') = (ended_on IS NOT NULL)),
+	CHECK ((status = 'ended') = (end_reason IS NOT NULL)),
+	CHECK (ended_on IS NULL OR ended_on >= started_on)
+);
+CREATE TRIGGER placement_touch BEFORE UPDATE ON ch.placement
+	FOR EACH ROW EXECUTE FUNCTION ch.touch();
+CREATE UNIQUE INDEX placement_active ON ch.placement (participant_id, offer_id)
+    WHERE status = 'active';
+CREATE INDEX placement_district ON ch.placement (district_id, updated_at, id);
+CREATE INDEX placement_organization
+    ON ch.placement (organization_id, updated_at, id);
+CREATE INDEX placement_participant ON ch.placement (participant_id);
+CREATE INDEX placement_offer ON ch.placement (offer_id);
+
+-- The capacity rule lives here: every active placement counts on its
+-- offer, whose CHECK refuses more than its capacity. The UPDATE locks the
+-- offer row, so concurrent placements for one offer queue behind each
+-- other and the last free place goes to exactly one of them.
+CREATE FUNCTION ch.placement_count() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' AND NEW.offer_id <> OLD.offer_id THEN
+		RAISE EXCEPTION 'a placement cannot move to another offer'
+		    USING ERRCODE = 'check_violation';
+	END IF;
+	IF NEW.status = 'active' AND (TG_OP = 'INSERT'
+	    OR OLD.status <> 'active') THEN
+		UPDATE ch.offer SET active_placements = active_placements + 1
+		WHERE id = NEW.offer_id;
+	ELSIF TG_OP = 'UPDATE' AND OLD.status = 'active'
+	    AND NEW.status <> 'active' THEN
+		UPDATE ch.offer SET active_placements = active_placements - 1
+		WHERE id = NEW.offer_id;
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER placement_count AFTER INSERT OR UPDATE OF status
+	ON ch.placement FOR EACH ROW EXECUTE FUNCTION ch.placement_count();
+
+-- Accounts link to the records they act for. Deferred, so that demo data
+-- can create an account and its record in one transaction in any order.
+ALTER TABLE ch.app_user
+    ADD FOREIGN KEY (organization_id) REFERENCES ch.organization (id)
+	DEFERRABLE INITIALLY DEFERRED,
+    ADD FOREIGN KEY (participant_id) REFERENCES ch.participant (id)
+	DEFERRABLE INITIALLY DEFERRED;
+
+-- ---------------------------------------------------------------------
+-- Row-level security: the second wall around personal data. Staff see
+-- their district, a person sees themself, an organisation sees the
+-- people placed in its offers. Without ch.enter() nothing is visible.
+
+ALTER TABLE ch.participant ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ch.participant_contact ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ch.consent ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ch.placement ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY staff ON ch.participant TO ch_app
+    USING (ch.setting('role') IN ('coordinator', 'assistant')
+	AND district_id = ch.setting('district'));
+CREATE POLICY self_read ON ch.participant FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'participant'
+	AND id::text = ch.setting('participant'));
+CREATE POLICY self_update ON ch.participant FOR UPDATE TO ch_app
+    USING (ch.setting('role') = 'participant'
+	AND id::text = ch.setting('participant'));
+CREATE POLICY partner_read ON ch.participant FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'organization' AND EXISTS (
+	SELECT 1 FROM ch.placement p
+	WHERE p.participant_id = participant.id
+	    AND p.organization_id::text = ch.setting('organization')));
+
+CREATE POLICY staff ON ch.participant_contact TO ch_app
+    USING (ch.setting('role') IN ('coordinator', 'assistant')
+	AND district_id = ch.setting('district'));
+CREATE POLICY self_read ON ch.participant_contact FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'participant'
+	AND participant_id::text = ch.setting('participant'));
+CREATE POLICY self_update ON ch.participant_contact FOR UPDATE TO ch_app
+    USING (ch.setting('role') = 'participant'
+	AND participant_id::text = ch.setting('participant'));
+-- An organisation reads contact details only where the person consented
+-- to share them with the partners of their placements.
+CREATE POLICY partner_read ON ch.participant_contact FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'organization' AND EXISTS (
+	SELECT 1 FROM ch.placement p
+	WHERE p.participant_id = participant_contact.participant_id
+	    AND p.organization_id::text = ch.setting('organization'))
+	AND EXISTS (SELECT 1 FROM ch.consent c
+	    WHERE c.participant_id = participant_contact.participant_id
+		AND c.purpose = 'share_contact_with_partner'
+		AND c.withdrawn_at IS NULL));
+
+CREATE POLICY staff ON ch.consent TO ch_app
+    USING (ch.setting('role') IN ('coordinator', 'assistant')
+	AND district_id = ch.setting('district'));
+CREATE POLICY self ON ch.consent TO ch_app
+    USING (ch.setting('role') = 'participant'
+	AND participant_id::text = ch.setting('participant'));
+-- Consents are read by the sharing policy above on behalf of an
+-- organisation; it sees whether, not the history.
+CREATE POLICY partner_read ON ch.consent FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'organization'
+	AND purpose = 'share_contact_with_partner' AND EXISTS (
+	SELECT 1 FROM ch.placement p
+	WHERE p.participant_id = consent.participant_id
+	    AND p.organization_id::text = ch.setting('organization')));
+
+CREATE POLICY staff ON ch.placement TO ch_app
+    USING (ch.setting('role') IN ('coordinator', 'assistant')
+	AND district_id = ch.setting('district'));
+CREATE POLICY self_read ON ch.placement FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'participant'
+	AND participant_id::text = ch.setting('participant'));
+CREATE POLICY partner_read ON ch.placement FOR SELECT TO ch_app
+    USING (ch.setting('role') = 'organization'
+	AND organization_id::text = ch.setting('organization'));
+CREATE POLICY partner_update ON ch.placement FOR UPDATE TO ch_app
+    USING (ch.setting('role') = 'organization'
+	AND organization_id::text = ch.setting('organization'));
+
+-- ---------------------------------------------------------------------
+-- Taxonomies
+
+CREATE FUNCTION ch.taxonomy_get(p_name text, p_locales text[])
+RETURNS TABLE (locale text, body text) LANGUAGE sql STABLE AS $$
+	WITH best AS (
+		-- The first wanted locale every term of the taxonomy has.
+		SELECT coalesce((SELECT l.loc FROM unnest(p_locales)
+		    WITH ORDINALITY l(loc, n)
+		    WHERE NOT EXISTS (SELECT 1 FROM ch.taxonomy_term t
+			WHERE t.taxonomy = p_name AND NOT t.labels ? l.loc)
+		    ORDER BY l.n LIMIT 1), 'de') AS loc
+	)
+	SELECT best.loc, json_build_object('name', x.name,
+	    'description', x.description, 'locale', best.loc,
+	    'items', coalesce((SELECT json_agg(json_build_object(
+		'code', t.code, 'label', t.labels->>best.loc,
+		'parent', t.parent) ORDER BY t.position)
+	    FROM ch.taxonomy_term t WHERE t.taxonomy = x.name), '[]'))::text
+	FROM ch.taxonomy x, best WHERE x.name = p_name;
+$$;
+
+CREATE FUNCTION ch.taxonomy_list() RETURNS text LANGUAGE sql STABLE AS $$
+	SELECT json_build_object('items', coalesce(json_agg(json_build_object(
+	    'name', x.name, 'description', x.description,
+	    'terms', (SELECT count(*) FROM ch.taxonomy_term t
+		WHERE t.taxonomy = x.name),
+	    'locales', (SELECT coalesce(json_agg(l ORDER BY l), '[]') FROM (
+		SELECT jsonb_object_keys(t.labels) AS l
+		FROM ch.taxonomy_term t WHERE t.taxonomy = x.name
+		GROUP BY 1 HAVING count(*) = (SELECT count(*)
+		    FROM ch.taxonomy_term u WHERE u.taxonomy = x.name)) k))
+	    ORDER BY x.position), '[]'), 'next_cursor', NULL)::text
+	FROM ch.taxonomy x;
+$$;
+
+-- ---------------------------------------------------------------------
+-- Organisations: visible to every signed-in caller; written by the staff
+-- of their district, and by their own representative.
+
+CREATE FUNCTION ch.organization_json(o ch.organization) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', o.id, 'district_id', o.district_id,
+	    'name', o.name, 'kind', o.kind, 'description', o.description,
+	    'place_id', o.place_id, 'place', ch.place_json(o.place_id),
+	    'website', o.website, 'email', o.email, 'phone', o.phone,
+	    'offers', (SELECT count(*) FROM ch.offer f
+		WHERE f.organization_id = o.id AND f.status <> 'draft'),
+	    'version', o.version, 'created_at', o.created_at,
+	    'updated_at', o.updated_at);
+$$;
+
+-- The members a client writes, for merging a patch into.
+CREATE FUNCTION ch.organization_doc(o ch.organization) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_strip_nulls(jsonb_build_object('district_id',
+	    o.district_id, 'name', o.name, 'kind', o.kind,
+	    'description', o.description, 'place_id', o.place_id,
+	    'website', o.website, 'email', o.email, 'phone', o.phone));
+$$;
+
+CREATE FUNCTION ch.organization_from(p_doc jsonb, o ch.organization)
+RETURNS ch.organization LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb := '[]';
+BEGIN
+	o.district_id := p_doc->>'district_id';
+	o.name := p_doc->>'name';
+	o.kind := p_doc->>'kind';
+	o.description := coalesce(p_doc->>'description', '');
+	o.place_id := (p_doc->>'place_id')::uuid;
+	o.website := p_doc->>'website';
+	o.email := p_doc->>'email';
+	o.phone := p_doc->>'phone';
+	IF o.place_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.place WHERE id = o.place_id) THEN
+		e := e || ch.err('/place_id', 'unknown', 'There is no place '
+		    'with this id (GET /v1/places).');
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM ch.district WHERE id = o.district_id)
+	THEN
+		e := e || ch.err('/district_id', 'unknown',
+		    'There is no district with this key.');
+	END IF;
+	PERFORM ch.fail_invalid(e, 'The organisation data is invalid.');
+	RETURN o;
+END
+$$;
+
+CREATE FUNCTION ch.organization_list(p_who jsonb, p_filter jsonb,
+    p_after text[], p_limit integer)
+RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
+	SELECT ch.organization_json(o)::text,
+	    to_char(o.updated_at AT TIME ZONE 'UTC',
+		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), o.id::text
+	FROM ch.organization o
+	WHERE (p_filter->>'district_id' IS NULL
+		OR o.district_id = p_filter->>'district_id')
+	    AND (p_filter->>'kind' IS NULL OR o.kind = p_filter->>'kind')
+	    AND (p_filter->>'updated_since' IS NULL
+		OR o.updated_at >= (p_filter->>'updated_since')::timestamptz)
+	    AND (p_filter->>'q' IS NULL OR ch.search_key(o.name) LIKE
+		'%' || ch.search_key(p_filter->>'q') || '%')
+	    AND (p_after IS NULL OR (o.updated_at, o.id) >
+		(p_after[1]::timestamptz, p_after[2]::uuid))
+	ORDER BY o.updated_at, o.id
+	LIMIT p_limit;
+END
+$$;
+
+CREATE FUNCTION ch.organization_get(p_who jsonb, p_id uuid)
+RETURNS ch.result LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	o	ch.organization;
+BEGIN
+	SELECT * INTO o FROM ch.organization WHERE id = p_id;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'No such organisation.');
+	END IF;
+	RETURN ROW(o.version, NULL::text, ch.organization_json(o)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.organization_create(p_who jsonb, p_key text,
+    p_hash text, p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	r	ch.result;
+	o	ch.organization;
+	doc	jsonb;
+BEGIN
+	r := ch.idem_begin(p_who, p_key, p_hash);
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
+	doc := p_body;
+	IF doc->>'district_id' IS NULL THEN
+		doc := doc || jsonb_build_object('district_id',
+		    p_who->>'district');
+	END IF;
+	o := ch.organization_from(doc, o);
+	IF NOT ch.is_staff(p_who, o.district_id) THEN
+		PERFORM ch.fail(403, 'Organisations are registered by the '
+		    'coordinators and assistants of their district.');
+	END IF;
+	o.id := gen_random_uuid();
+	o.version := 1;
+	o.created_at := now();
+	o.updated_at := now();
+	INSERT INTO ch.organization SELECT o.* RETURNING * INTO o;
+	PERFORM ch.audit_by(p_who, 'organization.created', 'organization',
+	    o.id, o.district_id);
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(o.version,
+	    '/v1/organizations/' || o.id, ch.organization_json(o)::text,
+	    false));
+END
+$$;
+
+CREATE FUNCTION ch.organization_update(p_who jsonb, p_id uuid,
+    p_if_match integer[], p_patch jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.organization;
+	o	ch.organization;
+BEGIN
+	SELECT * INTO old FROM ch.organization WHERE id = p_id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'No such organisation.');
+	END IF;
+	IF NOT (ch.is_staff(p_who, old.district_id)
+	    OR (p_who->>'role' = 'organization'
+		AND p_who->>'organization' = old.id::text)) THEN
+		PERFORM ch.fail(403, 'An organisation is changed by the staff '
+		    'of its district or by its own representative.');
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The organisation changed since you read '
+		    'it; read it again.');
+	END IF;
+	IF p_patch ? 'district_id' AND p_patch->>'district_id'
+	    IS DISTINCT FROM old.district_id THEN
+		PERFORM ch.fail(422, 'An organisation cannot move to another '
+		    'district.', ch.err('/district_id', 'read_only',
+		    'district_id cannot be changed.'));
+	END IF;
+	o := ch.organization_from(ch.merge_patch(ch.organization_doc(old),
+	    p_patch), old);
+	UPDATE ch.organization SET name = o.name, kind = o.kind,
+	    description = o.description, place_id = o.place_id,
+	    website = o.website, email = o.email, phone = o.phone
+	WHERE id = p_id RETURNING * INTO o;
+	PERFORM ch.audit_by(p_who, 'organization.updated', 'organization',
+	    o.id, o.district_id, jsonb_build_object('fields',
+	    (SELECT jsonb_agg(k) FROM jsonb_object_keys(p_patch) k)));
+	RETURN ROW(o.version, NULL::text, ch.organization_json(o)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.organization_delete(p_who jsonb, p_id uuid,
+    p_if_match integer[])
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.organization;
+BEGIN
+	SELECT * INTO old FROM ch.organization WHERE id = p_id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'No such organisation.');
+	END IF;
+	IF NOT ch.is_staff(p_who, old.district_id) THEN
+		PERFORM ch.fail(403, 'An organisation is removed by the staff '
+		    'of its district.');
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The organisation changed since you read '
+		    'it; read it again.');
+	END IF;
+	IF EXISTS (SELECT 1 FROM ch.offer WHERE organization_id = p_id) OR
+	    EXISTS (SELECT 1 FROM ch.app_user WHERE organization_id = p_id)
+	THEN
+		PERFORM ch.fail(409, 'The organisation still has offers or '
+		    'accounts: close its offers and disable its accounts '
+		    'instead.');
+	END IF;
+	DELETE FROM ch.organization WHERE id = p_id;
+	PERFORM ch.audit_by(p_who, 'organization.deleted', 'organization',
+	    p_id, old.district_id);
+	RETURN ROW(NULL::integer, NULL::text, NULL::text, false);
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Offers: open, paused and closed offers are visible to every signed-in
+-- caller; drafts to their organisation and its district's staff.
+
+CREATE FUNCTION ch.offer_json(f ch.offer, p_distance double precision
+    DEFAULT NULL) RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', f.id,
+	    'organization_id', f.organization_id,
+	    'organization_name', (SELECT o.name FROM ch.organization o
+		WHERE o.id = f.organization_id),
+	    'district_id', f.district_id, 'title', f.title,
+	    'description', f.description, 'category', f.category,
+	    'tags', to_jsonb(f.tags), 'languages', to_jsonb(f.languages),
+	    'place_id', f.place_id, 'place', ch.place_json(f.place_id),
+	    'online', f.online, 'schedule', ch.week_json(f.schedule),
+	    'capacity', f.capacity,
+	    'free_places', f.capacity - f.active_placements,
+	    'audience', f.audience, 'age_min', f.age_min,
+	    'age_max', f.age_max, 'min_german_level', f.min_german_level,
+	    'cost_per_month_cents', f.cost_per_month_cents,
+	    'accessibility', to_jsonb(f.accessibility), 'status', f.status,
+	    'version', f.version, 'created_at', f.created_at,
+	    'updated_at', f.updated_at)
+	    || CASE WHEN p_distance IS NULL THEN '{}'::jsonb
+		ELSE jsonb_build_object('distance_km',
+		    round(p_distance::numeric, 2)) END;
+$$;
+
+CREATE FUNCTION ch.offer_doc(f ch.offer) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_strip_nulls(jsonb_build_object(
+	    'organization_id', f.organization_id, 'title', f.title,
+	    'description', f.description, 'category', f.category,
+	    'tags', to_jsonb(f.tags), 'languages', to_jsonb(f.languages),
+	    'place_id', f.place_id, 'online', f.online,
+	    'schedule', ch.week_json(f.schedule), 'capacity', f.capacity,
+	    'audience', f.audience, 'age_min', f.age_min,
+	    'age_max', f.age_max, 'min_german_level', f.min_german_level,
+	    'cost_per_month_cents', f.cost_per_month_cents,
+	    'accessibility', to_jsonb(f.accessibility), 'status', f.status));
+$$;
+
+CREATE FUNCTION ch.text_array(p jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(array_agg(x ORDER BY n), '{}')
+	FROM jsonb_array_elements_text(coalesce(p, '[]'))
+	    WITH ORDINALITY a(x, n);
+$$;
+
+CREATE FUNCTION ch.offer_from(p_doc jsonb, f ch.offer)
+RETURNS ch.offer LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb := '[]';
+BEGIN
+	f.organization_id := (p_doc->>'organization_id')::uuid;
+	f.title := p_doc->>'title';
+	f.description := coalesce(p_doc->>'description', '');
+	f.category := p_doc->>'category';
+	f.tags := ch.text_array(p_doc->'tags');
+	f.languages := ch.text_array(p_doc->'languages');
+	f.place_id := (p_doc->>'place_id')::uuid;
+	f.online := coalesce((p_doc->>'online')::boolean, false);
+	f.schedule := ch.week_mask(p_doc->'schedule');
+	f.capacity := (p_doc->>'capacity')::integer;
+	f.audience := coalesce(p_doc->>'audience', 'any');
+	f.age_min := (p_doc->>'age_min')::integer;
+	f.age_max := (p_doc->>'age_max')::integer;
+	f.min_german_level := p_doc->>'min_german_level';
+	f.cost_per_month_cents := coalesce(
+	    (p_doc->>'cost_per_month_cents')::integer, 0);
+	f.accessibility := ch.text_array(p_doc->'accessibility');
+	f.status := coalesce(p_doc->>'status', 'draft');
+
+	SELECT o.district_id INTO f.district_id FROM ch.organization o
+	WHERE o.id = f.organization_id;
+	IF NOT FOUND THEN
+		e := e || ch.err('/organization_id', 'unknown',
+		    'There is no organisation with this id.');
+	END IF;
+	IF NOT ch.term_exists('activity_categories', f.category) THEN
+		e := e || ch.err('/category', 'unknown', 'category is not a '
+		    'code of the activity_categories taxonomy.');
+	END IF;
+	e := ch.check_codes(e, '/languages', 'languages', p_doc->'languages',
+	    'The language');
+	IF f.place_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.place WHERE id = f.place_id) THEN
+		e := e || ch.err('/place_id', 'unknown', 'There is no place '
+		    'with this id (GET /v1/places).');
+	END IF;
+	IF f.place_id IS NULL AND NOT f.online THEN
+		e := e || ch.err('/place_id', 'required', 'An offer takes '
+		    'place somewhere (place_id) or online (online: true).');
+	END IF;
+	IF f.age_min > f.age_max THEN
+		e := e || ch.err('/age_max', 'range',
+		    'age_max must not be below age_min.');
+	END IF;
+	IF f.capacity < f.active_placements THEN
+		e := e || ch.err('/capacity', 'below_placements', format(
+		    'The offer has %s active placements; capacity cannot be '
+		    'lower.', f.active_placements));
+	END IF;
+	PERFORM ch.fail_invalid(e, 'The offer data is invalid.');
+	RETURN f;
+END
+$$;
+
+-- May the caller write this organisation's offers?
+CREATE FUNCTION ch.offer_writer(p_who jsonb, p_org uuid, p_district text)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT ch.is_staff(p_who, p_district)
+	    OR (p_who->>'role' = 'organization'
+		AND p_who->>'organization' = p_org::text);
+$$;
+
+CREATE FUNCTION ch.offer_visible(p_who jsonb, f ch.offer) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT f.status <> 'draft'
+	    OR ch.offer_writer(p_who, f.organization_id, f.district_id);
+$$;
+
+CREATE FUNCTION ch.offer_list(p_who jsonb, p_filter jsonb, p_after text[],
+    p_limit integer)
+RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	near_lat	double precision;
+	near_lon	double precision;
+	radius		double precision;
+	dlat		double precision;
+	dlon		double precision;
+	near		text := p_filter->>'near';
+BEGIN
+	IF near IS NOT NULL THEN
+		SELECT avg(pl.lat), avg(pl.lon) INTO near_lat, near_lon
+		FROM ch.place pl
+		WHERE (near ~ '^[0-9]{5}$' AND pl.postal_code = near)
+		    OR (near !~ '^[0-9]{5}$' AND pl.id::text = near);
+		IF near_lat IS NULL THEN
+			PERFORM ch.fail(400, 'near names no known place.',
+			    ch.err('near', 'unknown', 'near must be a postal '
+			    'code or place id of GET /v1/places.'),
+			    'invalid-parameter');
+		END IF;
+		radius := coalesce((p_filter->>'radius_km')::double precision,
+		    10);
+		dlat := radius / 111.0;
+		dlon := radius / (111.0 * cos(radians(near_lat)));
+		-- Nearest first: offers with a place within the radius.
+		RETURN QUERY
+		SELECT ch.offer_json(f, d.km)::text, d.km::text, f.id::text
+		FROM ch.offer f
+		JOIN ch.place pl ON pl.id = f.place_id
+		CROSS JOIN LATERAL (SELECT ch.distance_km(near_lat, near_lon,
+		    pl.lat, pl.lon) AS km) d
+		WHERE pl.lat BETWEEN near_lat - dlat AND near_lat + dlat
+		    AND pl.lon BETWEEN near_lon - dlon AND near_lon + dlon
+		    AND d.km <= radius
+		    AND ch.offer_visible(p_who, f)
+		    AND (p_filter->>'district_id' IS NULL
+			OR f.district_id = p_filter->>'district_id')
+		    AND (p_filter->>'organization_id' IS NULL
+			OR f.organization_id =
+			    (p_filter->>'organization_id')::uuid)
+		    AND (p_filter->>'category' IS NULL
+			OR f.category = p_filter->>'category')
+		    AND (p_filter->>'language' IS NULL
+			OR f.languages @> ARRAY[p_filter->>'language'])
+		    AND (p_filter->>'audience' IS NULL
+			OR f.audience = p_filter->>'audience')
+		    AND (p_filter->>'status' IS NULL
+			OR f.status = p_filter->>'status')
+		    AND (NOT coalesce((p_filter->>'free')::boolean, false)
+			OR f.active_placements < f.capacity)
+		    AND (p_filter->>'updated_since' IS NULL OR f.updated_at >=
+			(p_filter->>'updated_since')::timestamptz)
+		    AND (p_after IS NULL OR (d.km, f.id) >
+			(p_after[1]::double precision, p_after[2]::uuid))
+		ORDER BY d.km, f.id
+		LIMIT p_limit;
+		RETURN;
+	END IF;
+
+	RETURN QUERY
+	SELECT ch.offer_json(f)::text,
+	    to_char(f.updated_at AT TIME ZONE 'UTC',
+		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), f.id::text
+	FROM ch.offer f
+	WHERE ch.offer_visible(p_who, f)
+	    AND (p_filter->>'district_id' IS NULL
+		OR f.district_id = p_filter->>'district_id')
+	    AND (p_filter->>'organization_id' IS NULL
+		OR f.organization_id = (p_filter->>'organization_id')::uuid)
+	    AND (p_filter->>'category' IS NULL
+		OR f.category = p_filter->>'category')
+	    AND (p_filter->>'language' IS NULL
+		OR f.languages @> ARRAY[p_filter->>'language'])
+	    AND (p_filter->>'audience' IS NULL
+		OR f.audience = p_filter->>'audience')
+	    AND (p_filter->>'status' IS NULL
+		OR f.status = p_filter->>'status')
+	    AND (NOT coalesce((p_filter->>'free')::boolean, false)
+		OR f.active_placements < f.capacity)
+	    AND (p_filter->>'updated_since' IS NULL OR f.updated_at >=
+		(p_filter->>'updated_since')::timestamptz)
+	    AND (p_after IS NULL OR (f.updated_at, f.id) >
+		(p_after[1]::timestamptz, p_after[2]::uuid))
+	ORDER BY f.updated_at, f.id
+	LIMIT p_limit;
+END
+$$;
+
+CREATE FUNCTION ch.offer_get(p_who jsonb, p_id uuid)
+RETURNS ch.result LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	f	ch.offer;
+BEGIN
+	SELECT * INTO f FROM ch.offer WHERE id = p_id;
+	IF NOT FOUND OR NOT ch.offer_visible(p_who, f) THEN
+		PERFORM ch.fail(404, 'No such offer.');
+	END IF;
+	RETURN ROW(f.version, NULL::text, ch.offer_json(f)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.offer_create(p_who jsonb, p_key text, p_hash text,
+    p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	r	ch.result;
+	f	ch.offer;
+	doc	jsonb := p_body;
+BEGIN
+	r := ch.idem_begin(p_who, p_key, p_hash);
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
+	IF doc->>'organization_id' IS NULL
+	    AND p_who->>'role' = 'organization' THEN
+		doc := doc || jsonb_build_object('organization_id',
+		    p_who->>'organization');
+	END IF;
+	IF doc->>'organization_id' IS NULL THEN
+		PERFORM ch.fail(422, 'The offer data is invalid.',
+		    ch.err('/organization_id', 'required',
+		    'organization_id is required.'));
+	END IF;
+	f.active_placements := 0;
+	f := ch.offer_from(doc, f);
+	IF NOT ch.offer_writer(p_who, f.organization_id, f.district_id) THEN
+		PERFORM ch.fail(403, 'Offers are published by their '
+		    'organisation or the staff of its district.');
+	END IF;
+	f.id := gen_random_uuid();
+	f.category_taxonomy := 'activity_categories';
+	f.version := 1;
+	f.created_at := now();
+	f.updated_at := now();
+	INSERT INTO ch.offer SELECT f.* RETURNING * INTO f;
+	PERFORM ch.audit_by(p_who, 'offer.created', 'offer', f.id,
+	    f.district_id);
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(f.version,
+	    '/v1/offers/' || f.id, ch.offer_json(f)::text, false));
+END
+$$;
+
+CREATE FUNCTION ch.offer_update(p_who jsonb, p_id uuid,
+    p_if_match integer[], p_patch jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.offer;
+	f	ch.offer;
+BEGIN
+	SELECT * INTO old FROM ch.offer WHERE id = p_id FOR UPDATE;
+	IF NOT FOUND OR NOT ch.offer_visible(p_who, old) THEN
+		PERFORM ch.fail(404, 'No such offer.');
+	END IF;
+	IF NOT ch.offer_writer(p_who, old.organization_id, old.district_id)
+	THEN
+		PERFORM ch.fail(403, 'An offer is changed by its organisation '
+		    'or the staff of its district.');
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The offer changed since you read it; '
+		    'read it again.');
+	END IF;
+	IF p_patch ? 'organization_id' AND p_patch->>'organization_id'
+	    IS DISTINCT FROM old.organization_id::text THEN
+		PERFORM ch.fail(422, 'The offer data is invalid.',
+		    ch.err('/organization_id', 'read_only',
+		    'An offer cannot move to another organisation.'));
+	END IF;
+	f := ch.offer_from(ch.merge_patch(ch.offer_doc(old), p_patch), old);
+	UPDATE ch.offer SET title = f.title, description = f.description,
+	    category = f.category, tags = f.tags, languages = f.languages,
+	    place_id = f.place_id, online = f.online, schedule = f.schedule,
+	    capacity = f.capacity, audience = f.audience,
+	    age_min = f.age_min, age_max = f.age_max,
+	    min_german_level = f.min_german_level,
+	    cost_per_month_cents = f.cost_per_month_cents,
+	    accessibility = f.accessibility, status = f.status
+	WHERE id = p_id RETURNING * INTO f;
+	PERFORM ch.audit_by(p_who, 'offer.updated', 'offer', f.id,
+	    f.district_id, jsonb_build_object('fields',
+	    (SELECT jsonb_agg(k) FROM jsonb_object_keys(p_patch) k)));
+	RETURN ROW(f.version, NULL::text, ch.offer_json(f)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.offer_delete(p_who jsonb, p_id uuid,
+    p_if_match integer[])
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.offer;
+BEGIN
+	SELECT * INTO old FROM ch.offer WHERE id = p_id FOR UPDATE;
+	IF NOT FOUND OR NOT ch.offer_visible(p_who, old) THEN
+		PERFORM ch.fail(404, 'No such offer.');
+	END IF;
+	IF NOT ch.offer_writer(p_who, old.organization_id, old.district_id)
+	THEN
+		PERFORM ch.fail(403, 'An offer is removed by its organisation '
+		    'or the staff of its district.');
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The offer changed since you read it; '
+		    'read it again.');
+	END IF;
+	-- Placements are history; the placement table is guarded, so the
+	-- foreign key (which sees every row) decides: 23503 becomes 409.
+	DELETE FROM ch.offer WHERE id = p_id;
+	PERFORM ch.audit_by(p_who, 'offer.deleted', 'offer', p_id,
+	    old.district_id);
+	RETURN ROW(NULL::integer, NULL::text, NULL::text, false);
+EXCEPTION WHEN foreign_key_violation THEN
+	PERFORM ch.fail(409, 'The offer has placements, which are kept as '
+	    'history: close it (status closed) instead.');
+	RETURN NULL;
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Participants: visible to the staff of their district and to the person
+-- (row-level security); organisations see them only inside placements.
+
+CREATE FUNCTION ch.participant_consents(p uuid) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+	    'matching', coalesce(bool_or(c.purpose = 'matching'), false),
+	    'cross_district', coalesce(bool_or(c.purpose = 'cross_district'), false),
+	    'share_contact_with_partner',
+		coalesce(bool_or(c.purpose = 'share_contact_with_partner'), false),
+	    'statistics', coalesce(bool_or(c.purpose = 'statistics'), false))
+	FROM (SELECT NULL::text AS purpose UNION ALL
+	    SELECT c.purpose FROM ch.consent c
+	    WHERE c.participant_id = p AND c.withdrawn_at IS NULL) c;
+$$;
+
+CREATE FUNCTION ch.participant_json(p ch.participant) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', p.id, 'district_id', p.district_id,
+	    'display_name', p.display_name, 'gender', p.gender,
+	    'birth_year', p.birth_year, 'languages', p.languages,
+	    'interests', to_jsonb(p.interests),
+	    'availability', ch.week_json(p.availability),
+	    'home_place_id', p.home_place_id,
+	    'home_place', ch.place_json(p.home_place_id),
+	    'mobility_radius_km', p.mobility_radius_km,
+	    'needs', to_jsonb(p.needs), 'assistant_id', p.assistant_id,
+	    'status', p.status, 'waiting_since', p.waiting_since,
+	    'consents', ch.participant_consents(p.id),
+	    'version', p.version, 'created_at', p.created_at,
+	    'updated_at', p.updated_at);
+$$;
+
+CREATE FUNCTION ch.participant_doc(p ch.participant) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_strip_nulls(jsonb_build_object(
+	    'display_name', p.display_name, 'gender', p.gender,
+	    'birth_year', p.birth_year, 'languages', p.languages,
+	    'interests', to_jsonb(p.interests),
+	    'availability', ch.week_json(p.availability),
+	    'home_place_id', p.home_place_id,
+	    'mobility_radius_km', p.mobility_radius_km,
+	    'needs', to_jsonb(p.needs), 'assistant_id', p.assistant_id,
+	    'status', p.status));
+$$;
+
+-- What a person may change in their own profile.
+CREATE FUNCTION ch.participant_self_fields() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT ARRAY['display_name', 'languages', 'interests', 'availability',
+	    'home_place_id', 'mobility_radius_km', 'needs'];
+$$;
+
+CREATE FUNCTION ch.participant_from(p_doc jsonb, p ch.participant)
+RETURNS ch.participant LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb := '[]';
+	i	integer;
+BEGIN
+	p.display_name := p_doc->>'display_name';
+	p.gender := p_doc->>'gender';
+	p.birth_year := (p_doc->>'birth_year')::integer;
+	p.languages := coalesce(p_doc->'languages', '[]');
+	p.interests := ch.text_array(p_doc->'interests');
+	p.availability := ch.week_mask(p_doc->'availability');
+	p.home_place_id := (p_doc->>'home_place_id')::uuid;
+	p.mobility_radius_km := coalesce(
+	    (p_doc->>'mobility_radius_km')::integer, 10);
+	p.needs := ch.text_array(p_doc->'needs');
+	p.assistant_id := (p_doc->>'assistant_id')::uuid;
+	p.status := coalesce(p_doc->>'status', 'waiting');
+
+	IF p.birth_year > extract(year FROM now())::integer THEN
+		e := e || ch.err('/birth_year', 'range',
+		    'birth_year lies in the future.');
+	END IF;
+	FOR i IN 0 .. jsonb_array_length(p.languages) - 1 LOOP
+		IF NOT ch.term_exists('languages',
+		    p.languages->i->>'code') THEN
+			e := e || ch.err('/languages/' || i || '/code',
+			    'unknown', 'The language is not a code of the '
+			    'languages taxonomy.');
+		END IF;
+		IF (SELECT count(*) FROM jsonb_array_elements(p.languages) l
+		    WHERE l->>'code' = p.languages->i->>'code') > 1 THEN
+			e := e || ch.err('/languages/' || i || '/code',
+			    'duplicate', 'Each language is listed once.');
+		END IF;
+	END LOOP;
+	e := ch.check_codes(e, '/interests', 'activity_categories',
+	    p_doc->'interests', 'The interest');
+	IF p.home_place_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.place WHERE id = p.home_place_id) THEN
+		e := e || ch.err('/home_place_id', 'unknown', 'There is no '
+		    'place with this id (GET /v1/places).');
+	END IF;
+	IF p.assistant_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.app_user u WHERE u.id = p.assistant_id
+		AND u.role IN ('assistant', 'coordinator')
+		AND u.district_id = p.district_id AND NOT u.disabled) THEN
+		e := e || ch.err('/assistant_id', 'unknown', 'assistant_id '
+		    'must be an active assistant or coordinator account of '
+		    'the participant''s district.');
+	END IF;
+	PERFORM ch.fail_invalid(e, 'The participant data is invalid.');
+	RETURN p;
+END
+$$;
+
+CREATE FUNCTION ch.participant_list(p_who jsonb, p_filter jsonb,
+    p_after text[], p_limit integer)
+RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM ch.enter(p_who);
+	RETURN QUERY
+	SELECT ch.participant_json(p)::text,
+	    to_char(p.updated_at AT TIME ZONE 'UTC',
+		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), p.id::text
+	FROM ch.participant p
+	WHERE p.district_id = p_who->>'district'
+	    AND (p_filter->>'status' IS NULL
+		OR p.status = p_filter->>'status')
+	    AND (p_filter->>'assistant_id' IS NULL
+		OR p.assistant_id = (p_filter->>'assistant_id')::uuid)
+	    AND (p_filter->>'updated_since' IS NULL OR p.updated_at >=
+		(p_filter->>'updated_since')::timestamptz)
+	    AND (p_after IS NULL OR (p.updated_at, p.id) >
+		(p_after[1]::timestamptz, p_after[2]::uuid))
+	ORDER BY p.updated_at, p.id
+	LIMIT p_limit;
+END
+$$;
+
+-- Loads a participant the caller may see, or answers 404.
+CREATE FUNCTION ch.participant_load(p_who jsonb, p_id uuid,
+    p_lock boolean DEFAULT false)
+RETURNS ch.participant LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant;
+BEGIN
+	PERFORM ch.enter(p_who);
+	IF p_lock THEN
+		SELECT * INTO p FROM ch.participant WHERE id = p_id FOR UPDATE;
+	ELSE
+		SELECT * INTO p FROM ch.participant WHERE id = p_id;
+	END IF;
+	IF NOT FOUND OR NOT (ch.is_staff(p_who, p.district_id)
+	    OR (p_who->>'role' = 'participant'
+		AND p_who->>'participant' = p.id::text)) THEN
+		PERFORM ch.fail(404, 'No such participant.');
+	END IF;
+	RETURN p;
+END
+$$;
+
+CREATE FUNCTION ch.participant_get(p_who jsonb, p_id uuid)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant := ch.participant_load(p_who, p_id);
+BEGIN
+	RETURN ROW(p.version, NULL::text, ch.participant_json(p)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.participant_create(p_who jsonb, p_key text,
+    p_hash text, p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	r	ch.result;
+	p	ch.participant;
+BEGIN
+	PERFORM ch.enter(p_who);
+	r := ch.idem_begin(p_who, p_key, p_hash);
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
+	IF NOT ch.is_staff(p_who, p_who->>'district') THEN
+		PERFORM ch.fail(403, 'Participants are registered by the '
+		    'coordinators and assistants of their district.');
+	END IF;
+	p.district_id := p_who->>'district';
+	p := ch.participant_from(p_body, p);
+	IF p.assistant_id IS NULL AND p_who->>'role' = 'assistant' THEN
+		p.assistant_id := (p_who->>'user')::uuid;
+	END IF;
+	p.id := gen_random_uuid();
+	INSERT INTO ch.participant (id, district_id, display_name, gender,
+	    birth_year, languages, interests, availability, home_place_id,
+	    mobility_radius_km, needs, assistant_id, status)
+	VALUES (p.id, p.district_id, p.display_name, p.gender, p.birth_year,
+	    p.languages, p.interests, p.availability, p.home_place_id,
+	    p.mobility_radius_km, p.needs, p.assistant_id, p.status)
+	RETURNING * INTO p;
+	INSERT INTO ch.participant_contact (participant_id, district_id)
+	VALUES (p.id, p.district_id);
+	PERFORM ch.audit_by(p_who, 'participant.created', 'participant',
+	    p.id, p.district_id);
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(p.version,
+	    '/v1/participants/' || p.id, ch.participant_json(p)::text,
+	    false));
+END
+$$;
+
+CREATE FUNCTION ch.participant_update(p_who jsonb, p_id uuid,
+    p_if_match integer[], p_patch jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.participant := ch.participant_load(p_who, p_id, true);
+	p	ch.participant;
+	k	text;
+	e	jsonb := '[]';
+BEGIN
+	IF p_who->>'role' = 'participant' THEN
+		FOR k IN SELECT jsonb_object_keys(p_patch) LOOP
+			IF NOT k = ANY (ch.participant_self_fields()) THEN
+				e := e || ch.err('/' || k, 'not_allowed',
+				    k || ' is set by the programme''s staff.');
+			END IF;
+		END LOOP;
+		IF jsonb_array_length(e) > 0 THEN
+			PERFORM ch.fail(403, 'You can change your name, '
+			    'languages, interests, availability, home place, '
+			    'radius and needs.', e);
+		END IF;
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The participant changed since you read '
+		    'it; read it again.');
+	END IF;
+	p := ch.participant_from(ch.merge_patch(ch.participant_doc(old),
+	    p_patch), old);
+	UPDATE ch.participant SET display_name = p.display_name,
+	    gender = p.gender, birth_year = p.birth_year,
+	    languages = p.languages, interests = p.interests,
+	    availability = p.availability, home_place_id = p.home_place_id,
+	    mobility_radius_km = p.mobility_radius_km, needs = p.needs,
+	    assistant_id = p.assistant_id, status = p.status
+	WHERE id = p_id RETURNING * INTO p;
+	PERFORM ch.audit_by(p_who, 'participant.updated', 'participant',
+	    p.id, p.district_id, jsonb_build_object('fields',
+	    (SELECT jsonb_agg(k) FROM jsonb_object_keys(p_patch) k)));
+	RETURN ROW(p.version, NULL::text, ch.participant_json(p)::text, false);
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Contact details: the person and their district's staff only; every
+-- read is audited.
+
+CREATE FUNCTION ch.contact_json(c ch.participant_contact) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_build_object('participant_id', c.participant_id,
+	    'email', c.email, 'phone', c.phone, 'street', c.street,
+	    'postal_code', c.postal_code, 'city', c.city,
+	    'preferred_channel', c.preferred_channel, 'note', c.note,
+	    'version', c.version, 'updated_at', c.updated_at);
+$$;
+
+CREATE FUNCTION ch.contact_get(p_who jsonb, p_id uuid)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant := ch.participant_load(p_who, p_id);
+	c	ch.participant_contact;
+BEGIN
+	SELECT * INTO c FROM ch.participant_contact
+	WHERE participant_id = p.id;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'No such participant.');
+	END IF;
+	PERFORM ch.audit_by(p_who, 'contact.read', 'participant', p.id,
+	    p.district_id);
+	RETURN ROW(c.version, NULL::text, ch.contact_json(c)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.contact_update(p_who jsonb, p_id uuid,
+    p_if_match integer[], p_patch jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant := ch.participant_load(p_who, p_id);
+	c	ch.participant_contact;
+	d	jsonb;
+BEGIN
+	SELECT * INTO c FROM ch.participant_contact
+	WHERE participant_id = p.id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'No such participant.');
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT c.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The contact details changed since you '
+		    'read them; read them again.');
+	END IF;
+	d := ch.merge_patch(jsonb_strip_nulls(ch.contact_json(c))
+	    - 'participant_id' - 'version' - 'updated_at', p_patch);
+	UPDATE ch.participant_contact SET email = d->>'email',
+	    phone = d->>'phone', street = d->>'street',
+	    postal_code = d->>'postal_code', city = d->>'city',
+	    preferred_channel = d->>'preferred_channel', note = d->>'note'
+	WHERE participant_id = p.id RETURNING * INTO c;
+	PERFORM ch.audit_by(p_who, 'contact.updated', 'participant', p.id,
+	    p.district_id, jsonb_build_object('fields',
+	    (SELECT jsonb_agg(k) FROM jsonb_object_keys(p_patch) k)));
+	RETURN ROW(c.version, NULL::text, ch.contact_json(c)::text, false);
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Consents: a grant records who, when and which text; withdrawing is one
+-- call; the history stays.
+
+CREATE FUNCTION ch.consent_json(c ch.consent) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_build_object('id', c.id,
+	    'participant_id', c.participant_id, 'purpose', c.purpose,
+	    'status', CASE WHEN c.withdrawn_at IS NULL THEN 'granted'
+		ELSE 'withdrawn' END,
+	    'text_version', c.text_version, 'granted_at', c.granted_at,
+	    'granted_by', c.granted_by, 'granted_by_role', c.granted_by_role,
+	    'withdrawn_at', c.withdrawn_at, 'withdrawn_by', c.withdrawn_by,
+	    'withdrawn_by_role', c.withdrawn_by_role,
+	    'withdrawal_reason', c.withdrawal_reason);
+$$;
+
+CREATE FUNCTION ch.consent_list(p_who jsonb, p_id uuid, p_filter jsonb,
+    p_after text[], p_limit integer)
+RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant := ch.participant_load(p_who, p_id);
+BEGIN
+	RETURN QUERY
+	SELECT ch.consent_json(c)::text,
+	    to_char(c.granted_at AT TIME ZONE 'UTC',
+		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), c.id::text
+	FROM ch.consent c
+	WHERE c.participant_id = p.id
+	    AND (p_filter->>'purpose' IS NULL
+		OR c.purpose = p_filter->>'purpose')
+	    AND (p_filter->>'status' IS NULL OR (c.withdrawn_at IS NULL) =
+		(p_filter->>'status' = 'granted'))
+	    AND (p_after IS NULL OR (c.granted_at, c.id) <
+		(p_after[1]::timestamptz, p_after[2]::uuid))
+	ORDER BY c.granted_at DESC, c.id DESC
+	LIMIT p_limit;
+END
+$$;
+
+-- The latest record for one purpose: the standing grant, or the last one
+-- withdrawn.
+CREATE FUNCTION ch.consent_get(p_who jsonb, p_id uuid, p_purpose text)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant := ch.participant_load(p_who, p_id);
+	c	ch.consent;
+BEGIN
+	SELECT * INTO c FROM ch.consent
+	WHERE participant_id = p.id AND purpose = p_purpose
+	ORDER BY granted_at DESC, id DESC LIMIT 1;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'No consent was ever recorded for this '
+		    'purpose.');
+	END IF;
+	RETURN ROW(NULL::integer, NULL::text, ch.consent_json(c)::text, false);
+END
+$$;
+
+CREATE FUNCTION ch.consent_grant(p_who jsonb, p_key text, p_hash text,
+    p_id uuid, p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	r	ch.result;
+	p	ch.participant;
+	c	ch.consent;
+BEGIN
+	r := ch.idem_begin(p_who, p_key, p_hash);
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
+	p := ch.participant_load(p_who, p_id, true);
+	SELECT * INTO c FROM ch.consent
+	WHERE participant_id = p.id AND purpose = p_body->>'purpose'
+	    AND withdrawn_at IS NULL;
+	IF FOUND AND c.text_version = p_body->>'text_version' THEN
+		-- Granting what stands already changes nothing.
+		RETURN ROW(NULL::integer, NULL::text, ch.consent_json(c)::text, false);
+	END IF;
+	IF FOUND THEN
+		UPDATE ch.consent SET withdrawn_at = clock_timestamp(),
+		    withdrawn_by = p_who->>'actor',
+		    withdrawn_by_role = p_who->>'role',
+		    withdrawal_reason = 'superseded'
+		WHERE id = c.id;
+	END IF;
+	INSERT INTO ch.consent (participant_id, district_id, purpose,
+	    text_version, granted_by, granted_by_role)
+	VALUES (p.id, p.district_id, p_body->>'purpose',
+	    p_body->>'text_version', p_who->>'actor', p_who->>'role')
+	RETURNING * INTO c;
+	PERFORM ch.audit_by(p_who, 'consent.granted', 'participant', p.id,
+	    p.district_id, jsonb_build_object('purpose', c.purpose,
+	    'text_version', c.text_version));
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(1,
+	    '/v1/participants/' || p.id || '/consents/' || c.purpose,
+	    ch.consent_json(c)::text, false));
+END
+$$;
+
+CREATE FUNCTION ch.consent_withdraw(p_who jsonb, p_id uuid,
+    p_purpose text)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant := ch.participant_load(p_who, p_id, true);
+	c	ch.consent;
+BEGIN
+	UPDATE ch.consent SET withdrawn_at = clock_timestamp(),
+	    withdrawn_by = p_who->>'actor',
+	    withdrawn_by_role = p_who->>'role',
+	    withdrawal_reason = 'withdrawn'
+	WHERE participant_id = p.id AND purpose = p_purpose
+	    AND withdrawn_at IS NULL
+	RETURNING * INTO c;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(404, 'There is no standing consent for this '
+		    'purpose.');
+	END IF;
+	PERFORM ch.audit_by(p_who, 'consent.withdrawn', 'participant', p.id,
+	    p.district_id, jsonb_build_object('purpose', c.purpose));
+	RETURN ROW(NULL::integer, NULL::text, ch.consent_json(c)::text, false);
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Placements: a participant in an offer. The staff of the participant's
+-- district create them; the organisation sees and may end those in its
+-- offers, with the participant's pseudonym and languages, and contact
+-- details only with consent share_contact_with_partner.
+
+CREATE FUNCTION ch.placement_json(p_who jsonb, pl ch.placement)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	p	ch.participant;
+	c	ch.participant_contact;
+	who	jsonb;
+BEGIN
+	SELECT * INTO p FROM ch.participant WHERE id = pl.participant_id;
+	who := jsonb_build_object('id', p.id, 'display_name', p.display_name,
+	    'languages', p.languages);
+	IF p_who->>'role' = 'organization' THEN
+		-- The policy shows the row only with the consent to share.
+		SELECT * INTO c FROM ch.participant_contact
+		WHERE participant_id = pl.participant_id;
+		IF FOUND THEN
+			who := who || jsonb_build_object('contact',
+			    ch.contact_json(c) - 'version' - 'updated_at' -
+			    'participant_id' - 'note');
+			PERFORM ch.audit_by(p_who, 'contact.read',
+			    'participant', p.id, p.district_id,
+			    jsonb_build_object('via', 'placement',
+			    'placement', pl.id));
+		END IF;
+	END IF;
+	RETURN jsonb_build_object('id', pl.id,
+	    'participant_id', pl.participant_id, 'offer_id', pl.offer_id,
+	    'organization_id', pl.organization_id,
+	    'district_id', pl.district_id, 'status', pl.status,
+	    'started_on', pl.started_on, 'ended_on', pl.ended_on,
+	    'end_reason', pl.end_reason, 'note', CASE WHEN p_who->>'role'
+		IN ('coordinator', 'assistant') THEN pl.note END,
+	    'participant', who,
+	    'offer', (SELECT jsonb_build_object('id', f.id, 'title', f.title,
+		'organization_name', o.name, 'district_id', f.district_id)
+		FROM ch.offer f JOIN ch.organization o
+		    ON o.id = f.organization_id WHERE f.id = pl.offer_id),
+	    'version', pl.version, 'created_at', pl.created_at,
+	    'updated_at', pl.updated_at);
+END
+$$;
+
+CREATE FUNCTION ch.placement_list(p_who jsonb, p_filter jsonb,
+    p_after text[], p_limit integer)
+RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM ch.enter(p_who);
+	RETURN QUERY
+	SELECT ch.placement_json(p_who, pl)::text,
+	    to_char(pl.updated_at AT TIME ZONE 'UTC',
+		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), pl.id::text
+	FROM ch.placement pl
+	WHERE (ch.is_staff(p_who, pl.district_id)
+		OR (p_who->>'role' = 'participant'
+		    AND pl.participant_id::text = p_who->>'participant')
+		OR (p_who->>'role' = 'organization'
+		    AND pl.organization_id::text = p_who->>'organization'))
+	    AND (p_filter->>'participant_id' IS NULL OR pl.participant_id =
+		(p_filter->>'participant_id')::uuid)
+	    AND (p_filter->>'offer_id' IS NULL
+		OR pl.offer_id = (p_filter->>'offer_id')::uuid)
+	    AND (p_filter->>'status' IS NULL
+		OR pl.status = p_filter->>'status')
+	    AND (p_filter->>'updated_since' IS NULL OR pl.updated_at >=
+		(p_filter->>'updated_since')::timestamptz)
+	    AND (p_after IS NULL OR (pl.updated_at, pl.id) >
+		(p_after[1]::timestamptz, p_after[2]::uuid))
+	ORDER BY pl.updated_at, pl.id
+	LIMIT p_limit;
+END
+$$;
+
+CREATE FUNCTION ch.placement_load(p_who jsonb, p_id uuid,
+    p_lock boolean DEFAULT false)
+RETURNS ch.placement LANGUAGE plpgsql AS $$
+DECLARE
+	pl	ch.placement;
+BEGIN
+	PERFORM ch.enter(p_who);
+	IF p_lock THEN
+		SELECT * INTO pl FROM ch.placement WHERE id = p_id FOR UPDATE;
+	ELSE
+		SELECT * INTO pl FROM ch.placement WHERE id = p_id;
+	END IF;
+	IF NOT FOUND OR NOT (ch.is_staff(p_who, pl.district_id)
+	    OR (p_who->>'role' = 'participant'
+		AND pl.participant_id::text = p_who->>'participant')
+	    OR (p_who->>'role' = 'organization'
+		AND pl.organization_id::text = p_who->>'organization')) THEN
+		PERFORM ch.fail(404, 'No such placement.');
+	END IF;
+	RETURN pl;
+END
+$$;
+
+CREATE FUNCTION ch.placement_get(p_who jsonb, p_id uuid)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	pl	ch.placement := ch.placement_load(p_who, p_id);
+BEGIN
+	RETURN ROW(pl.version, NULL::text, ch.placement_json(p_who, pl)::text,
+	    false);
+END
+$$;
+
+CREATE FUNCTION ch.placement_create(p_who jsonb, p_key text, p_hash text,
+    p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	r	ch.result;
+	p	ch.participant;
+	f	ch.offer;
+	pl	ch.placement;
+	age	integer;
+	e	jsonb := '[]';
+BEGIN
+	PERFORM ch.enter(p_who);
+	r := ch.idem_begin(p_who, p_key, p_hash);
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
+	SELECT * INTO p FROM ch.participant
+	WHERE id = (p_body->>'participant_id')::uuid FOR UPDATE;
+	IF NOT FOUND OR NOT ch.is_staff(p_who, p.district_id) THEN
+		e := e || ch.err('/participant_id', 'unknown',
+		    'There is no participant with this id in your district.');
+	END IF;
+	SELECT * INTO f FROM ch.offer
+	WHERE id = (p_body->>'offer_id')::uuid;
+	IF NOT FOUND OR NOT ch.offer_visible(p_who, f) THEN
+		e := e || ch.err('/offer_id', 'unknown',
+		    'There is no offer with this id.');
+	END IF;
+	PERFORM ch.fail_invalid(e, 'The placement data is invalid.');
+
+	IF p.status = 'closed' THEN
+		e := e || ch.err('/participant_id', 'closed',
+		    'The participant''s case is closed.');
+	END IF;
+	IF f.status <> 'open' THEN
+		e := e || ch.err('/offer_id', 'not_open',
+		    'The offer is not open (status ' || f.status || ').');
+	END IF;
+	IF f.audience = 'women' AND p.gender <> 'female' THEN
+		e := e || ch.err('/participant_id', 'audience',
+		    'The offer is for women only.');
+	END IF;
+	age := extract(year FROM current_date)::integer - p.birth_year;
+	IF age < f.age_min OR age > f.age_max THEN
+		e := e || ch.err('/participant_id', 'age', format(
+		    'The offer is for ages %s to %s.', coalesce(f.age_min, 0),
+		    coalesce(f.age_max, 120)));
+	END IF;
+	IF f.district_id <> p.district_id AND NOT EXISTS (
+	    SELECT 1 FROM ch.consent c WHERE c.participant_id = p.id
+		AND c.purpose = 'cross_district' AND c.withdrawn_at IS NULL)
+	THEN
+		e := e || ch.err('/offer_id', 'consent', 'The offer is in '
+		    'another district and the participant has not consented '
+		    'to cross_district.');
+	END IF;
+	IF jsonb_array_length(e) > 0 THEN
+		PERFORM ch.fail(409, 'The participant cannot be placed in '
+		    'this offer.', e);
+	END IF;
+	IF EXISTS (SELECT 1 FROM ch.placement x WHERE x.participant_id = p.id
+	    AND x.offer_id = f.id AND x.status = 'active') THEN
+		PERFORM ch.fail(409, 'The participant is placed in this offer '
+		    'already.');
+	END IF;
+
+	BEGIN
+		INSERT INTO ch.placement (participant_id, offer_id,
+		    district_id, organization_id, started_on, note,
+		    created_by)
+		VALUES (p.id, f.id, p.district_id, f.organization_id,
+		    coalesce((p_body->>'started_on')::date, current_date),
+		    p_body->>'note', p_who->>'actor')
+		RETURNING * INTO pl;
+	EXCEPTION WHEN check_violation THEN
+		PERFORM ch.fail(409, 'The offer has no free place left.',
+		    NULL, 'capacity-exhausted');
+	WHEN unique_violation THEN
+		PERFORM ch.fail(409, 'The participant is placed in this offer '
+		    'already.');
+	END;
+	PERFORM ch.audit_by(p_who, 'placement.created', 'placement', pl.id,
+	    pl.district_id, jsonb_build_object('offer', f.id,
+	    'participant', p.id));
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(pl.version,
+	    '/v1/placements/' || pl.id, ch.placement_json(p_who, pl)::text,
+	    false));
+END
+$$;
+
+CREATE FUNCTION ch.placement_update(p_who jsonb, p_id uuid,
+    p_if_match integer[], p_patch jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.placement := ch.placement_load(p_who, p_id, true);
+	pl	ch.placement;
+	d	jsonb;
+BEGIN
+	IF p_who->>'role' = 'participant' THEN
+		PERFORM ch.fail(403, 'Placements are changed by the programme''s '
+		    'staff or the organisation.');
+	END IF;
+	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+		PERFORM ch.fail(412, 'The placement changed since you read it; '
+		    'read it again.');
+	END IF;
+	IF old.status = 'ended' THEN
+		PERFORM ch.fail(409, 'The placement has ended; it cannot '
+		    'change any more.');
+	END IF;
+	IF p_patch ? 'note' AND p_who->>'role' = 'organization' THEN
+		PERFORM ch.fail(403, 'The note is kept by the programme''s '
+		    'staff.');
+	END IF;
+	d := ch.merge_patch(jsonb_strip_nulls(jsonb_build_object('status',
+	    old.status, 'end_reason', old.end_reason, 'ended_on',
+	    old.ended_on, 'note', old.note)), p_patch);
+	IF d->>'status' = 'ended' THEN
+		IF d->>'end_reason' IS NULL THEN
+			PERFORM ch.fail(422, 'Ending a placement needs a reason.',
+			    ch.err('/end_reason', 'required',
+			    'end_reason is required to end a placement.'));
+		END IF;
+		d := d || jsonb_build_object('ended_on', coalesce(
+		    d->>'ended_on', current_date::text));
+		IF (d->>'ended_on')::date < old.started_on THEN
+			PERFORM ch.fail(422, 'The end is before the start.',
+			    ch.err('/ended_on', 'range',
+			    'ended_on must not be before started_on.'));
+		END IF;
+	ELSIF d ? 'end_reason' OR d ? 'ended_on' THEN
+		PERFORM ch.fail(422, 'Only an ending placement has an end.',
+		    ch.err('/status', 'required', 'Set status to ended '
+		    'together with end_reason.'));
+	END IF;
+	UPDATE ch.placement SET status = d->>'status',
+	    end_reason = d->>'end_reason',
+	    ended_on = (d->>'ended_on')::date, note = d->>'note'
+	WHERE id = p_id RETURNING * INTO pl;
+	PERFORM ch.audit_by(p_who, CASE WHEN pl.status = 'ended'
+	    THEN 'placement.ended' ELSE 'placement.updated' END, 'placement',
+	    pl.id, pl.district_id, jsonb_build_object('fields',
+	    (SELECT jsonb_agg(k) FROM jsonb_object_keys(p_patch) k)));
+	RETURN ROW(pl.version, NULL::text, ch.placement_json(p_who, pl)::text,
+	    false);
+END
+$$;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON ch.organization, ch.offer TO ch_app;
+GRANT SELECT, INSERT, UPDATE ON ch.participant, ch.participant_contact,
+    ch.consent, ch.placement TO ch_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ch.idempotency TO ch_app;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_app;
