@@ -19,7 +19,9 @@
  * refresh token) or a changed role stops the token at once.
  */
 #define SQL_PRINCIPAL \
-	"SELECT u.role, coalesce(u.district_id, ''), ch.user_json(u)::text " \
+	"SELECT u.role, coalesce(u.district_id, ''), ch.user_json(u)::text, " \
+	"coalesce(u.organization_id::text, ''), "                            \
+	"coalesce(u.participant_id::text, '') "                              \
 	"FROM ch.app_user u JOIN ch.token_family f ON f.user_id = u.id "     \
 	"WHERE u.id = $1 AND f.id = $2 AND NOT u.disabled "                  \
 	"AND f.revoked_at IS NULL"
@@ -156,6 +158,10 @@ auth_principal_done(struct http_request *req, struct api_ctx *ctx,
 		    "sign in again."));
 	}
 	ctx->who.user_json = kore_strdup(kore_pgsql_getvalue(sql, 0, 2));
+	kore_strlcpy(ctx->who.organization, kore_pgsql_getvalue(sql, 0, 3),
+	    sizeof(ctx->who.organization));
+	kore_strlcpy(ctx->who.participant, kore_pgsql_getvalue(sql, 0, 4),
+	    sizeof(ctx->who.participant));
 	ctx->who.authenticated = 1;
 
 	return (router_run(req, ctx));
@@ -228,4 +234,6 @@ auth_release(struct api_ctx *ctx)
 {
 	kore_free(ctx->who.user_json);
 	ctx->who.user_json = NULL;
+	kore_free(ctx->who.json);
+	ctx->who.json = NULL;
 }

@@ -57,6 +57,21 @@ char	*codec_problem_json(int, const char *, const char *, const char *,
 	    const char *, const char *, const char *);
 char	*codec_json_escape(const char *);
 
+/* schema.c: request validation against the contract's JSON schemas. */
+#define SCHEMA_POINTER_MAX	256
+
+struct cJSON;
+typedef void (*schema_error_cb)(void *, const char *, const char *,
+    const char *);
+
+const struct cJSON *schema_named(const struct cJSON *, const char *);
+const struct cJSON *schema_resolve(const struct cJSON *, const struct cJSON *);
+int	schema_validate(const struct cJSON *, const struct cJSON *,
+	    const struct cJSON *, const char *, schema_error_cb, void *);
+int	schema_check(const struct cJSON *, const struct cJSON *,
+	    schema_error_cb, void *);
+int	codec_accept_language(const char *, char [][4], int);
+
 /* config.c: CH_* environment variables. */
 #define CONFIG_ERR_MAX		256
 
@@ -231,6 +246,9 @@ struct db {
 	int			 formats[DB_PARAMS_MAX];
 	db_done_cb		 done;
 	char			 sqlstate[6];
+	/* A refusal raised by our SQL (SQLSTATE CHnnn): the message for
+	 * the client, the field errors as JSON, the problem type. */
+	char			*refusal[3];
 };
 
 /* auth.c: who is calling, filled in before a protected handler runs. */
@@ -244,6 +262,9 @@ struct principal {
 	char		 subject[201];
 	char		 actor[320];		/* for the audit log */
 	char		*user_json;		/* our accounts only */
+	char		 organization[37];	/* the record the account */
+	char		 participant[37];	/* acts for, or "" */
+	char		*json;			/* all of it, for SQL */
 };
 
 /* router.c: the per-request context every handler gets. */
@@ -252,6 +273,8 @@ struct password_task;
 
 struct api_ctx {
 	const struct route	*route;
+	const char		*pattern;	/* the route's path template */
+	const char		*sql;		/* the route's query, if any */
 	char			 request_id[CODEC_REQUEST_ID_MAX + 1];
 	struct timespec		 started;
 	char			*path;
@@ -312,6 +335,8 @@ int	api_init(int);
 int	api_problem(struct http_request *, struct api_ctx *, int,
 	    const char *, const char *);
 int	api_problem_field(struct http_request *, struct api_ctx *, int,
+	    const char *, const char *, const char *);
+int	api_problem_errors(struct http_request *, struct api_ctx *, int,
 	    const char *, const char *, const char *);
 int	api_json(struct http_request *, struct api_ctx *, int,
 	    const void *, size_t);
@@ -376,6 +401,20 @@ int	users_list(struct http_request *, struct api_ctx *);
 int	users_create(struct http_request *, struct api_ctx *);
 int	users_one(struct http_request *, struct api_ctx *);
 int	users_update(struct http_request *, struct api_ctx *);
+
+/* resource.c: generic handlers driven by the contract */
+const struct cJSON *resource_spec(void);
+int	resource_params(struct http_request *, struct api_ctx *,
+	    const char *);
+int	resource_list(struct http_request *, struct api_ctx *);
+int	resource_get(struct http_request *, struct api_ctx *);
+int	resource_create(struct http_request *, struct api_ctx *);
+int	resource_update(struct http_request *, struct api_ctx *);
+int	resource_delete(struct http_request *, struct api_ctx *);
+
+/* taxonomies.c */
+int	taxonomies_list(struct http_request *, struct api_ctx *);
+int	taxonomies_one(struct http_request *, struct api_ctx *);
 
 /* places.c */
 int	places_list(struct http_request *, struct api_ctx *);

@@ -467,3 +467,93 @@ codec_json_escape(const char *s)
 
 	return (out);
 }
+
+/*
+ * Accept-Language (RFC 9110): the primary language subtags the client
+ * wants, best first (by q, then by order), lower case, each once; "*"
+ * and q=0 entries are left out. Returns how many were written to out.
+ */
+int
+codec_accept_language(const char *h, char out[][4], int max)
+{
+	struct {
+		char	tag[4];
+		int	q;
+	}		 seen[16];
+	const char	*p, *end, *param;
+	size_t		 n, i;
+	int		 count, k, j, q, skip;
+
+	count = 0;
+	for (p = h; p != NULL && *p != '\0' && count < 16; p = end) {
+		end = strchr(p, ',');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (end != NULL)
+			end++;
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		for (i = 0; i < n && isalpha((unsigned char)p[i]); i++)
+			;
+		if (i < 2 || i > 3 || (i < n && p[i] != '-' && p[i] != ';' &&
+		    p[i] != ' '))
+			continue;
+		q = 1000;
+		param = memchr(p, ';', n);
+		if (param != NULL) {
+			param++;
+			while (*param == ' ')
+				param++;
+			if (strncmp(param, "q=", 2) != 0)
+				continue;
+			q = 0;
+			param += 2;
+			if (*param == '1') {
+				q = 1000;
+			} else if (*param == '0') {
+				param++;
+				if (*param == '.') {
+					for (k = 0, j = 100; k < 3 &&
+					    isdigit((unsigned char)param[k + 1]);
+					    k++, j /= 10)
+						q += (param[k + 1] - '0') * j;
+				}
+			} else {
+				continue;
+			}
+		}
+		if (q == 0)
+			continue;
+		for (k = 0; k < (int)i; k++)
+			seen[count].tag[k] = (char)tolower((unsigned char)p[k]);
+		seen[count].tag[i] = '\0';
+		skip = 0;
+		for (k = 0; k < count; k++) {
+			if (strcmp(seen[k].tag, seen[count].tag) == 0) {
+				if (q > seen[k].q)
+					seen[k].q = q;
+				skip = 1;
+			}
+		}
+		if (!skip)
+			seen[count++].q = q;
+	}
+
+	/* Stable: a later tag moves ahead only with a higher q. */
+	for (k = 1; k < count; k++) {
+		for (j = k; j > 0 && seen[j].q > seen[j - 1].q; j--) {
+			char	t[4];
+
+			q = seen[j].q;
+			memcpy(t, seen[j].tag, sizeof(t));
+			seen[j] = seen[j - 1];
+			seen[j - 1].q = q;
+			memcpy(seen[j - 1].tag, t, sizeof(t));
+		}
+	}
+	for (k = 0; k < count && k < max; k++)
+		memcpy(out[k], seen[k].tag, 4);
+
+	return (k);
+}

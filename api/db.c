@@ -38,6 +38,8 @@ static struct db_conn_state *db_conn_state(PGconn *);
 static void	db_set_error(struct kore_pgsql *, PGresult *);
 static int	db_error(struct http_request *, struct api_ctx *);
 static void	db_fail(struct http_request *, struct api_ctx *);
+static void	db_keep_refusal(struct db *);
+static int	db_refused(struct http_request *, struct api_ctx *);
 
 /*
  * Per-process memory of what each pooled connection has prepared. Every
@@ -306,6 +308,24 @@ complete:
 	return (db->done(req, ctx, sql));
 }
 
+/* Keeps what ch.fail() said: message, field errors and problem type. */
+static void
+db_keep_refusal(struct db *db)
+{
+	static const int	fields[3] = { PG_DIAG_MESSAGE_PRIMARY,
+				    PG_DIAG_MESSAGE_DETAIL,
+				    PG_DIAG_MESSAGE_HINT };
+	const char		*v;
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		kore_free(db->refusal[i]);
+		v = PQresultErrorField(db->sql.result, fields[i]);
+		db->refusal[i] = (v != NULL && *v != '\0') ?
+		    kore_strdup(v) : NULL;
+	}
+}
+
 /* Records why a query failed; logs it with the request id, never the user. */
 static void
 db_fail(struct http_request *req, struct api_ctx *ctx)
@@ -319,6 +339,8 @@ db_fail(struct http_request *req, struct api_ctx *ctx)
 	if (db->sql.result != NULL &&
 	    (state = PQresultErrorField(db->sql.result, PG_DIAG_SQLSTATE))) {
 		kore_strlcpy(db->sqlstate, state, sizeof(db->sqlstate));
+		if (strncmp(state, "CH", 2) == 0)
+			db_keep_refusal(db);
 	}
 	kore_log(LOG_NOTICE, "request %s %s: database: %s (sqlstate %s)",
 	    ctx->request_id, req->path,
@@ -336,6 +358,8 @@ db_error(struct http_request *req, struct api_ctx *ctx)
 {
 	const char	*s = ctx->db.sqlstate;
 
+	if (strncmp(s, "CH", 2) == 0)
+		return (db_refused(req, ctx));
 	if (s[0] == '\0' || strncmp(s, "08", 2) == 0 ||
 	    strncmp(s, "57P", 3) == 0 || strcmp(s, "53300") == 0 ||
 	    strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0) {
@@ -358,6 +382,47 @@ db_error(struct http_request *req, struct api_ctx *ctx)
 
 	return (api_problem(req, ctx, 500, "internal-error",
 	    "An unexpected error occurred; it was logged with the request id."));
+}
+
+/*
+ * Answers a refusal of our SQL functions: SQLSTATE CHnnn, nnn the status.
+ * Their messages are written for API users; anything else is a bug.
+ */
+static int
+db_refused(struct http_request *req, struct api_ctx *ctx)
+{
+	static const struct {
+		const char	*state;
+		int		 status;
+		const char	*type;
+	} map[] = {
+		{ "CH400", 400, "invalid-parameter" },
+		{ "CH403", 403, "forbidden" },
+		{ "CH404", 404, "not-found" },
+		{ "CH409", 409, "conflict" },
+		{ "CH412", 412, "precondition-failed" },
+		{ "CH422", 422, "validation-failed" },
+	};
+	struct db	*db = &ctx->db;
+	const char	*errors;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(db->sqlstate, map[i].state) == 0)
+			break;
+	}
+	if (i == sizeof(map) / sizeof(map[0]) || db->refusal[0] == NULL) {
+		return (api_problem(req, ctx, 500, "internal-error",
+		    "An unexpected error occurred; it was logged with the "
+		    "request id."));
+	}
+	errors = db->refusal[1];
+	if (errors != NULL && errors[0] != '[')
+		errors = NULL;
+
+	return (api_problem_errors(req, ctx, map[i].status,
+	    db->refusal[2] != NULL ? db->refusal[2] : map[i].type,
+	    db->refusal[0], errors));
 }
 
 /* Frees the copied parameters and kept rows; safe to call twice. */
@@ -383,6 +448,10 @@ db_release(struct db *db)
 		db->values[i] = NULL;
 	}
 	db->nparams = 0;
+	for (i = 0; i < 3; i++) {
+		kore_free(db->refusal[i]);
+		db->refusal[i] = NULL;
+	}
 }
 
 /*

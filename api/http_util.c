@@ -97,6 +97,14 @@ api_problem(struct http_request *req, struct api_ctx *ctx, int status,
 	return (api_problem_emit(req, ctx, status, type, detail, NULL));
 }
 
+/* A problem with an errors[] array given as JSON text (or NULL). */
+int
+api_problem_errors(struct http_request *req, struct api_ctx *ctx, int status,
+    const char *type, const char *detail, const char *errors)
+{
+	return (api_problem_emit(req, ctx, status, type, detail, errors));
+}
+
 /* A problem about one input field, with an errors[] entry for it. */
 int
 api_problem_field(struct http_request *req, struct api_ctx *ctx, int status,

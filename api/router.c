@@ -9,17 +9,23 @@
 #include <unistd.h>
 
 #include "ch.h"
+#include "sql.h"
 
 struct route {
 	int		 method;
 	const char	*pattern;
 	unsigned	 roles;		/* who may call it; PUBLIC: anyone */
 	api_handler	 handler;
+	const char	*sql;		/* for the generic handlers of resource.c */
 };
 
 #define PUBLIC		0u
 #define ADMIN		ROLE_BIT(ROLE_STATE_ADMIN)
 #define COORD		ROLE_BIT(ROLE_COORDINATOR)
+#define ASSIST		ROLE_BIT(ROLE_ASSISTANT)
+#define ORG		ROLE_BIT(ROLE_ORGANIZATION)
+#define SELF		ROLE_BIT(ROLE_PARTICIPANT)
+#define DISTRICT_STAFF	(COORD | ASSIST)
 
 /*
  * Every route of the API and the roles that may call it (DESIGN.md
@@ -27,34 +33,98 @@ struct route {
  * district, own record) are the handler's, through auth.c.
  */
 static const struct route routes[] = {
-	{ HTTP_METHOD_GET,	"/healthz",		PUBLIC, health_live },
-	{ HTTP_METHOD_GET,	"/readyz",		PUBLIC, health_ready },
-	{ HTTP_METHOD_GET,	"/openapi.json",	PUBLIC, index_openapi },
+	{ HTTP_METHOD_GET,	"/healthz",		PUBLIC, health_live, NULL },
+	{ HTTP_METHOD_GET,	"/readyz",		PUBLIC, health_ready, NULL },
+	{ HTTP_METHOD_GET,	"/openapi.json",	PUBLIC, index_openapi, NULL },
 	{ HTTP_METHOD_GET,	"/.well-known/jwks.json", PUBLIC,
-	    sessions_jwks },
-	{ HTTP_METHOD_GET,	"/v1",			PUBLIC, index_v1 },
-	{ HTTP_METHOD_POST,	"/v1/auth/token",	PUBLIC, sessions_token },
+	    sessions_jwks, NULL },
+	{ HTTP_METHOD_GET,	"/v1",			PUBLIC, index_v1, NULL },
+	{ HTTP_METHOD_POST,	"/v1/auth/token",	PUBLIC, sessions_token, NULL },
 	{ HTTP_METHOD_POST,	"/v1/auth/refresh",	PUBLIC,
-	    sessions_refresh },
+	    sessions_refresh, NULL },
 	{ HTTP_METHOD_POST,	"/v1/auth/logout",	PUBLIC,
-	    sessions_logout },
-	{ HTTP_METHOD_GET,	"/v1/me",		ROLES_ANY, me_get },
-	{ HTTP_METHOD_POST,	"/v1/me/password",	ROLES_ANY, me_password },
+	    sessions_logout, NULL },
+	{ HTTP_METHOD_GET,	"/v1/me",		ROLES_ANY, me_get, NULL },
+	{ HTTP_METHOD_POST,	"/v1/me/password",	ROLES_ANY, me_password, NULL },
 	{ HTTP_METHOD_GET,	"/v1/users",		ADMIN | COORD,
-	    users_list },
+	    users_list, NULL },
 	{ HTTP_METHOD_POST,	"/v1/users",		ADMIN | COORD,
-	    users_create },
+	    users_create, NULL },
 	{ HTTP_METHOD_GET,	"/v1/users/{id}",	ADMIN | COORD,
-	    users_one },
+	    users_one, NULL },
 	{ HTTP_METHOD_PATCH,	"/v1/users/{id}",	ADMIN | COORD,
-	    users_update },
-	{ HTTP_METHOD_GET,	"/v1/districts",	PUBLIC, districts_list },
-	{ HTTP_METHOD_GET,	"/v1/districts/{id}",	PUBLIC, districts_one },
-	{ HTTP_METHOD_GET,	"/v1/places",		PUBLIC, places_list },
-	{ HTTP_METHOD_GET,	"/v1/places/{id}",	PUBLIC, places_one },
+	    users_update, NULL },
+	{ HTTP_METHOD_GET,	"/v1/districts",	PUBLIC, districts_list, NULL },
+	{ HTTP_METHOD_GET,	"/v1/districts/{id}",	PUBLIC, districts_one, NULL },
+	{ HTTP_METHOD_GET,	"/v1/places",		PUBLIC, places_list, NULL },
+	{ HTTP_METHOD_GET,	"/v1/places/{id}",	PUBLIC, places_one, NULL },
+	{ HTTP_METHOD_GET,	"/v1/taxonomies",	PUBLIC, taxonomies_list, NULL },
+	{ HTTP_METHOD_GET,	"/v1/taxonomies/{name}", PUBLIC,
+	    taxonomies_one, NULL },
+
+	{ HTTP_METHOD_GET,	"/v1/organizations",	ROLES_ANY,
+	    resource_list, SQL_LIST("ch.organization_list") },
+	{ HTTP_METHOD_POST,	"/v1/organizations",	DISTRICT_STAFF,
+	    resource_create, SQL_CREATE("ch.organization_create") },
+	{ HTTP_METHOD_GET,	"/v1/organizations/{id}", ROLES_ANY,
+	    resource_get, SQL_GET("ch.organization_get") },
+	{ HTTP_METHOD_PATCH,	"/v1/organizations/{id}",
+	    DISTRICT_STAFF | ORG,
+	    resource_update, SQL_UPDATE("ch.organization_update") },
+	{ HTTP_METHOD_DELETE,	"/v1/organizations/{id}", DISTRICT_STAFF,
+	    resource_delete, SQL_DELETE("ch.organization_delete") },
+
+	{ HTTP_METHOD_GET,	"/v1/offers",		ROLES_ANY,
+	    resource_list, SQL_LIST("ch.offer_list") },
+	{ HTTP_METHOD_POST,	"/v1/offers",		DISTRICT_STAFF | ORG,
+	    resource_create, SQL_CREATE("ch.offer_create") },
+	{ HTTP_METHOD_GET,	"/v1/offers/{id}",	ROLES_ANY,
+	    resource_get, SQL_GET("ch.offer_get") },
+	{ HTTP_METHOD_PATCH,	"/v1/offers/{id}",	DISTRICT_STAFF | ORG,
+	    resource_update, SQL_UPDATE("ch.offer_update") },
+	{ HTTP_METHOD_DELETE,	"/v1/offers/{id}",	DISTRICT_STAFF | ORG,
+	    resource_delete, SQL_DELETE("ch.offer_delete") },
+
+	{ HTTP_METHOD_GET,	"/v1/participants",	DISTRICT_STAFF,
+	    resource_list, SQL_LIST("ch.participant_list") },
+	{ HTTP_METHOD_POST,	"/v1/participants",	DISTRICT_STAFF,
+	    resource_create, SQL_CREATE("ch.participant_create") },
+	{ HTTP_METHOD_GET,	"/v1/participants/{id}", DISTRICT_STAFF | SELF,
+	    resource_get, SQL_GET("ch.participant_get") },
+	{ HTTP_METHOD_PATCH,	"/v1/participants/{id}", DISTRICT_STAFF | SELF,
+	    resource_update, SQL_UPDATE("ch.participant_update") },
+	{ HTTP_METHOD_GET,	"/v1/participants/{id}/contact",
+	    DISTRICT_STAFF | SELF,
+	    resource_get, SQL_GET("ch.contact_get") },
+	{ HTTP_METHOD_PATCH,	"/v1/participants/{id}/contact",
+	    DISTRICT_STAFF | SELF,
+	    resource_update, SQL_UPDATE("ch.contact_update") },
+	{ HTTP_METHOD_GET,	"/v1/participants/{id}/consents",
+	    DISTRICT_STAFF | SELF,
+	    resource_list, SQL_LIST_OF("ch.consent_list") },
+	{ HTTP_METHOD_POST,	"/v1/participants/{id}/consents",
+	    DISTRICT_STAFF | SELF,
+	    resource_create, SQL_CREATE_OF("ch.consent_grant") },
+	{ HTTP_METHOD_GET,	"/v1/participants/{id}/consents/{purpose}",
+	    DISTRICT_STAFF | SELF,
+	    resource_get, SQL_GET_BY("ch.consent_get") },
+	{ HTTP_METHOD_DELETE,	"/v1/participants/{id}/consents/{purpose}",
+	    DISTRICT_STAFF | SELF,
+	    resource_delete, SQL_GET_BY("ch.consent_withdraw") },
+
+	{ HTTP_METHOD_GET,	"/v1/placements",
+	    DISTRICT_STAFF | ORG | SELF,
+	    resource_list, SQL_LIST("ch.placement_list") },
+	{ HTTP_METHOD_POST,	"/v1/placements",	DISTRICT_STAFF,
+	    resource_create, SQL_CREATE("ch.placement_create") },
+	{ HTTP_METHOD_GET,	"/v1/placements/{id}",
+	    DISTRICT_STAFF | ORG | SELF,
+	    resource_get, SQL_GET("ch.placement_get") },
+	{ HTTP_METHOD_PATCH,	"/v1/placements/{id}",	DISTRICT_STAFF | ORG,
+	    resource_update, SQL_UPDATE("ch.placement_update") },
 #if defined(CH_BENCH_ROUTES)
 	{ HTTP_METHOD_GET,	"/bench/districts-cjson/{id}", PUBLIC,
-	    districts_one_cjson },
+	    districts_one_cjson, NULL },
 #endif
 };
 
@@ -95,6 +165,7 @@ route_match(const struct route *r, char **seg, int nseg, char **params)
 
 	p = r->pattern + 1;
 	np = 0;
+	memset(params, 0, ROUTE_PARAMS_MAX * sizeof(*params));
 	for (i = 0; i < nseg; i++) {
 		if (p == NULL)
 			return (0);
@@ -224,6 +295,8 @@ api_dispatch(struct http_request *req)
 		goto out;
 	}
 	ctx->route = r;
+	ctx->pattern = r->pattern;
+	ctx->sql = r->sql;
 
 	if (req->query_string != NULL)
 		ctx->query_copy = kore_strdup(req->query_string);

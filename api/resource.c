@@ -1,0 +1,555 @@
+/*
+ * The generic handlers of the data resources (organisations, offers,
+ * participants and what hangs off them). The contract drives them:
+ * openapi/openapi.yaml, compiled into the module, says which path and
+ * query parameters a route takes and what its request body looks like,
+ * and every request is checked against exactly that before anything
+ * else happens. The route's SQL function does the rest in one
+ * transaction: the rules that need data, the write, the audit record.
+ *
+ * SQL calling conventions ($n are the parameters):
+ *	list	$1 caller, $2 filters (JSON), $3 $4 cursor keys, $5 rows,
+ *		$6 parent id (sub-resources)
+ *	get	$1 caller, $2 id[, $3 second path parameter]
+ *	create	$1 caller, $2 Idempotency-Key, $3 request hash, $4 body,
+ *		$5 parent id (sub-resources)
+ *	update	$1 caller, $2 id, $3 If-Match versions, $4 merge patch
+ *	delete	$1 caller, $2 id[, $3 second path parameter], If-Match last
+ * Results of get/create/update/delete are ch.result rows: version (ETag),
+ * location (201), body, replayed (Idempotency-Key).
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "ch.h"
+
+#define IDEMPOTENCY_KEY_MAX	255
+
+static cJSON	*spec;
+
+static char	*json_text(const cJSON *);
+static const cJSON *spec_operation(const char *, const char *);
+static const cJSON *spec_parameter(const cJSON *, const char *,
+		    const char *);
+static int	params_check(struct http_request *, struct api_ctx *,
+		    const cJSON *, cJSON *);
+static cJSON	*query_value(const cJSON *, const char *);
+static void	errors_cb(void *, const char *, const char *, const char *);
+static int	body_check(struct http_request *, struct api_ctx *,
+		    const cJSON *, int, const char **, size_t *);
+static const char *who_json(struct api_ctx *);
+static int	idempotency(struct http_request *, struct api_ctx *,
+		    const char *, size_t, const char **, char *);
+static int	if_match(struct http_request *, struct api_ctx *, int, char *,
+		    size_t);
+static int	result_done(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	list_done(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+
+/* A JSON value as text in Kore's memory. */
+static char *
+json_text(const cJSON *v)
+{
+	char	*s, *copy;
+
+	if ((s = cJSON_PrintUnformatted(v)) == NULL)
+		fatal("json_text: out of memory");
+	copy = kore_strdup(s);
+	cJSON_free(s);
+
+	return (copy);
+}
+
+/* The contract, parsed once per worker. */
+const cJSON *
+resource_spec(void)
+{
+	if (spec == NULL)
+		spec = cJSON_ParseWithLength((const char *)openapi_json,
+		    openapi_json_len);
+	return (spec);
+}
+
+static const cJSON *
+spec_operation(const char *method, const char *pattern)
+{
+	const cJSON	*paths;
+
+	paths = cJSON_GetObjectItemCaseSensitive(resource_spec(), "paths");
+	return (cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(paths, pattern), method));
+}
+
+/* The documented parameter of an operation with this name and place. */
+static const cJSON *
+spec_parameter(const cJSON *op, const char *in, const char *name)
+{
+	const cJSON	*p, *q;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(op,
+	    "parameters")) {
+		q = schema_resolve(resource_spec(), p);
+		if (q == NULL)
+			continue;
+		if (strcmp(cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(q, "in")) ?: "", in) == 0 &&
+		    strcmp(cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(q, "name")) ?: "",
+		    name) == 0)
+			return (q);
+	}
+
+	return (NULL);
+}
+
+/*
+ * A query value as the JSON value its schema describes: numbers and
+ * booleans are parsed strictly, everything else stays a string. NULL
+ * when it cannot be one (the schema check then reports the type).
+ */
+static cJSON *
+query_value(const cJSON *schema, const char *s)
+{
+	const char	*type;
+	char		*end;
+	double		 d;
+
+	type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(schema,
+	    "type"));
+	if (type == NULL)
+		return (cJSON_CreateString(s));
+	if (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0) {
+		if (*s == '\0' || isspace((unsigned char)*s) ||
+		    strlen(s) > 24)
+			return (cJSON_CreateString(s));
+		d = strtod(s, &end);
+		if (*end != '\0')
+			return (cJSON_CreateString(s));
+		return (cJSON_CreateNumber(d));
+	}
+	if (strcmp(type, "boolean") == 0) {
+		if (strcmp(s, "true") == 0)
+			return (cJSON_CreateTrue());
+		if (strcmp(s, "false") == 0)
+			return (cJSON_CreateFalse());
+	}
+
+	return (cJSON_CreateString(s));
+}
+
+static void
+errors_cb(void *arg, const char *field, const char *code, const char *msg)
+{
+	api_errors_add(arg, field, code, msg);
+}
+
+/*
+ * Checks the path and query parameters against the operation's
+ * parameters: unknown query parameters, missing required ones and values
+ * that break their schema are a 400 naming each. Filters (every query
+ * parameter but limit and cursor) go into filters as typed JSON.
+ */
+static int
+params_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
+    cJSON *filters)
+{
+	struct api_errors	 e;
+	const cJSON		*p, *schema;
+	cJSON			*v;
+	const char		*name, *in, *value, *tp;
+	char			 tname[48];
+	int			 i, n;
+
+	api_errors_init(&e);
+	for (i = 0; i < ctx->query.count; i++) {
+		if (spec_parameter(op, "query", ctx->query.args[i].name) ==
+		    NULL)
+			api_errors_add(&e, ctx->query.args[i].name, "unknown",
+			    "is not a parameter of this route.");
+	}
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(op,
+	    "parameters")) {
+		if ((p = schema_resolve(resource_spec(), p)) == NULL)
+			continue;
+		name = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(p, "name"));
+		in = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(p, "in"));
+		if (name == NULL || in == NULL)
+			continue;
+		value = NULL;
+		if (strcmp(in, "query") == 0) {
+			value = codec_query_get(&ctx->query, name);
+		} else if (strcmp(in, "path") == 0) {
+			/* The n-th {name} of the template is params[n]. */
+			(void)snprintf(tname, sizeof(tname), "{%s}", name);
+			n = 0;
+			for (tp = ctx->pattern; (tp = strchr(tp, '{')) != NULL;
+			    tp++) {
+				if (strncmp(tp, tname, strlen(tname)) == 0)
+					break;
+				n++;
+			}
+			if (tp != NULL && n < ROUTE_PARAMS_MAX)
+				value = ctx->params[n];
+		} else {
+			continue;
+		}
+		if (value == NULL) {
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
+			    "required")))
+				api_errors_add(&e, name, "required",
+				    "is required.");
+			continue;
+		}
+		schema = schema_resolve(resource_spec(),
+		    cJSON_GetObjectItemCaseSensitive(p, "schema"));
+		v = query_value(schema, value);
+		if (schema_validate(resource_spec(), schema, v, name,
+		    errors_cb, &e) == 0 && filters != NULL &&
+		    strcmp(in, "query") == 0 && strcmp(name, "limit") != 0 &&
+		    strcmp(name, "cursor") != 0) {
+			cJSON_AddItemToObject(filters, name, v);
+			v = NULL;
+		}
+		cJSON_Delete(v);
+	}
+
+	if (e.count > 0) {
+		api_errors_answer(req, ctx, 400, &e,
+		    "Some parameters are unknown or invalid.");
+		return (KORE_RESULT_ERROR);
+	}
+	api_errors_cleanup(&e);
+
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Reads the JSON body (api_body_json: media type, UTF-8, nesting) and
+ * checks it against the operation's request body schema: 422 with every
+ * field error. On success *text is the body, valid and complete.
+ */
+static int
+body_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
+    int merge_patch, const char **text, size_t *len)
+{
+	struct api_errors	 e;
+	const cJSON		*content, *schema;
+	cJSON			*body;
+
+	if (api_body_json(req, ctx, merge_patch, &body) != KORE_RESULT_OK)
+		return (KORE_RESULT_ERROR);
+
+	content = cJSON_GetObjectItemCaseSensitive(schema_resolve(
+	    resource_spec(), cJSON_GetObjectItemCaseSensitive(op,
+	    "requestBody")), "content");
+	schema = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    content, merge_patch ? "application/merge-patch+json" :
+	    "application/json"), "schema");
+	if (schema == NULL && merge_patch) {
+		schema = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(content,
+		    "application/json"), "schema");
+	}
+	if (schema == NULL) {
+		cJSON_Delete(body);
+		api_problem(req, ctx, 500, "internal-error",
+		    "The contract has no body for this route.");
+		return (KORE_RESULT_ERROR);
+	}
+
+	api_errors_init(&e);
+	(void)schema_validate(resource_spec(), schema, body, "", errors_cb,
+	    &e);
+	cJSON_Delete(body);
+	if (e.count > 0) {
+		api_errors_answer(req, ctx, 422, &e,
+		    "The request body does not match the contract.");
+		return (KORE_RESULT_ERROR);
+	}
+	api_errors_cleanup(&e);
+
+	*text = (const char *)req->http_body->data;
+	*len = req->http_body_length;
+
+	return (KORE_RESULT_OK);
+}
+
+/* The caller as the SQL functions take it (ch.enter). */
+static const char *
+who_json(struct api_ctx *ctx)
+{
+	struct principal	*w = &ctx->who;
+	cJSON			*o;
+
+	if (w->json != NULL)
+		return (w->json);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "role", role_name(w->role));
+	if (w->district[0] != '\0')
+		cJSON_AddStringToObject(o, "district", w->district);
+	if (w->user_id[0] != '\0')
+		cJSON_AddStringToObject(o, "user", w->user_id);
+	if (w->organization[0] != '\0')
+		cJSON_AddStringToObject(o, "organization", w->organization);
+	if (w->participant[0] != '\0')
+		cJSON_AddStringToObject(o, "participant", w->participant);
+	cJSON_AddStringToObject(o, "actor", w->actor);
+	cJSON_AddStringToObject(o, "request", ctx->request_id);
+	w->json = json_text(o);
+	cJSON_Delete(o);
+
+	return (w->json);
+}
+
+/*
+ * Idempotency-Key: 1 to 255 visible ASCII characters. *key is NULL when
+ * the request has none; hash identifies the request (method, path and
+ * body), so a reused key with another request is told apart.
+ */
+static int
+idempotency(struct http_request *req, struct api_ctx *ctx, const char *body,
+    size_t len, const char **key, char *hash)
+{
+	crypto_hash_sha256_state	 st;
+	unsigned char			 md[crypto_hash_sha256_BYTES];
+	const char			*k, *p;
+
+	*key = NULL;
+	if (!http_request_header(req, "idempotency-key", &k))
+		return (KORE_RESULT_OK);
+	for (p = k; *p > 0x20 && *p < 0x7f; p++)
+		;
+	if (*p != '\0' || p == k || p - k > IDEMPOTENCY_KEY_MAX) {
+		api_problem_field(req, ctx, 400, "Idempotency-Key", "format",
+		    "Idempotency-Key must be 1 to 255 visible ASCII "
+		    "characters.");
+		return (KORE_RESULT_ERROR);
+	}
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)req->path,
+	    strlen(req->path) + 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)body, len);
+	crypto_hash_sha256_final(&st, md);
+	sodium_bin2hex(hash, crypto_hash_sha256_BYTES * 2 + 1, md,
+	    sizeof(md));
+	*key = k;
+
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * If-Match as a PostgreSQL integer array of the versions it names, or
+ * NULL (*out empty) for "*" or, where it is optional, no header. Weak
+ * and foreign tags can never match (strong comparison, RFC 9110).
+ */
+static int
+if_match(struct http_request *req, struct api_ctx *ctx, int required,
+    char *out, size_t outlen)
+{
+	const char	*h, *p;
+	size_t		 n, used;
+
+	out[0] = '\0';
+	if (!http_request_header(req, "if-match", &h)) {
+		if (!required)
+			return (KORE_RESULT_OK);
+		api_problem(req, ctx, 428, "precondition-required",
+		    "Send If-Match with the ETag you last read, so that a "
+		    "concurrent change is not overwritten.");
+		return (KORE_RESULT_ERROR);
+	}
+	used = (size_t)snprintf(out, outlen, "{");
+	for (p = h; *p != '\0'; p += n) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (n == 1 && *p == '*') {
+			out[0] = '\0';
+			return (KORE_RESULT_OK);
+		}
+		if (n < 3 || n > 11 || p[0] != '"' || p[n - 1] != '"' ||
+		    strspn(p + 1, "0123456789") != n - 2 ||
+		    used + n + 1 >= outlen)
+			continue;
+		used += (size_t)snprintf(out + used, outlen - used, "%s%.*s",
+		    used > 1 ? "," : "", (int)(n - 2), p + 1);
+	}
+	(void)snprintf(out + used, outlen - used, "}");
+
+	return (KORE_RESULT_OK);
+}
+
+/* Answers a ch.result row. */
+static int
+result_done(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	const char	*location;
+
+	if (kore_pgsql_ntuples(sql) != 1) {
+		return (api_problem(req, ctx, 500, "internal-error",
+		    "An unexpected error occurred; it was logged with the "
+		    "request id."));
+	}
+	if (!PQgetisnull(sql->result, 0, 0))
+		api_etag(req, kore_pgsql_getvalue(sql, 0, 0));
+	if (strcmp(kore_pgsql_getvalue(sql, 0, 3), "t") == 0)
+		http_response_header(req, "idempotent-replayed", "true");
+	if (PQgetisnull(sql->result, 0, 2))
+		return (api_no_content(req, ctx, 204));
+	if (!PQgetisnull(sql->result, 0, 1)) {
+		location = kore_pgsql_getvalue(sql, 0, 1);
+		http_response_header(req, "location", location);
+		return (api_json(req, ctx, 201, kore_pgsql_getvalue(sql, 0, 2),
+		    kore_pgsql_getlength(sql, 0, 2)));
+	}
+
+	return (api_json(req, ctx, 200, kore_pgsql_getvalue(sql, 0, 2),
+	    kore_pgsql_getlength(sql, 0, 2)));
+}
+
+static int
+list_done(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	return (api_page(req, ctx, sql, ctx->pattern, 2));
+}
+
+/* Checks a route's path and query parameters only (custom handlers). */
+int
+resource_params(struct http_request *req, struct api_ctx *ctx,
+    const char *method)
+{
+	return (params_check(req, ctx, spec_operation(method, ctx->pattern),
+	    NULL));
+}
+
+int
+resource_list(struct http_request *req, struct api_ctx *ctx)
+{
+	const cJSON	*op;
+	cJSON		*filters;
+	char		*after[2], *text;
+	int		 present, ret;
+
+	op = spec_operation("get", ctx->pattern);
+	filters = cJSON_CreateObject();
+	if (params_check(req, ctx, op, filters) != KORE_RESULT_OK ||
+	    api_query_limit(req, ctx) != KORE_RESULT_OK ||
+	    api_query_cursor(req, ctx, ctx->pattern, after, 2, &present) !=
+	    KORE_RESULT_OK) {
+		cJSON_Delete(filters);
+		return (API_DONE);
+	}
+	if (present && (!codec_is_uuid(after[1]) || strlen(after[0]) > 40 ||
+	    strspn(after[0], "0123456789-:.TZe+") != strlen(after[0]))) {
+		codec_cursor_free(after, 2);
+		cJSON_Delete(filters);
+		return (api_problem_field(req, ctx, 400, "cursor", "invalid",
+		    "cursor is not a value this list returned."));
+	}
+	text = json_text(filters);
+	cJSON_Delete(filters);
+
+	ret = db_query(req, ctx, ctx->sql, list_done,
+	    strstr(ctx->pattern, "{") != NULL ? 6 : 5, who_json(ctx), text,
+	    present ? after[0] : NULL, present ? after[1] : NULL, ctx->fetch,
+	    ctx->params[0]);
+	codec_cursor_free(after, 2);
+	kore_free(text);
+
+	return (ret);
+}
+
+int
+resource_get(struct http_request *req, struct api_ctx *ctx)
+{
+	if (params_check(req, ctx, spec_operation("get", ctx->pattern),
+	    NULL) != KORE_RESULT_OK)
+		return (API_DONE);
+
+	return (db_query(req, ctx, ctx->sql, result_done,
+	    ctx->params[1] != NULL ? 3 : 2, who_json(ctx), ctx->params[0],
+	    ctx->params[1]));
+}
+
+int
+resource_create(struct http_request *req, struct api_ctx *ctx)
+{
+	const cJSON	*op;
+	const char	*body, *key;
+	char		 hash[crypto_hash_sha256_BYTES * 2 + 1], *copy;
+	size_t		 len;
+	int		 ret;
+
+	op = spec_operation("post", ctx->pattern);
+	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
+	    body_check(req, ctx, op, 0, &body, &len) != KORE_RESULT_OK ||
+	    idempotency(req, ctx, body, len, &key, hash) != KORE_RESULT_OK)
+		return (API_DONE);
+
+	copy = kore_malloc(len + 1);
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	ret = db_query(req, ctx, ctx->sql, result_done,
+	    ctx->params[0] != NULL ? 5 : 4, who_json(ctx), key,
+	    key != NULL ? hash : NULL, copy, ctx->params[0]);
+	kore_free(copy);
+
+	return (ret);
+}
+
+int
+resource_update(struct http_request *req, struct api_ctx *ctx)
+{
+	const cJSON	*op;
+	const char	*body;
+	char		 versions[128], *copy;
+	size_t		 len;
+	int		 ret;
+
+	op = spec_operation("patch", ctx->pattern);
+	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
+	    body_check(req, ctx, op, 1, &body, &len) != KORE_RESULT_OK ||
+	    if_match(req, ctx, 1, versions, sizeof(versions)) !=
+	    KORE_RESULT_OK)
+		return (API_DONE);
+
+	copy = kore_malloc(len + 1);
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	ret = db_query(req, ctx, ctx->sql, result_done, 4, who_json(ctx),
+	    ctx->params[0], versions[0] != '\0' ? versions : NULL, copy);
+	kore_free(copy);
+
+	return (ret);
+}
+
+int
+resource_delete(struct http_request *req, struct api_ctx *ctx)
+{
+	char	versions[128];
+
+	if (params_check(req, ctx, spec_operation("delete", ctx->pattern),
+	    NULL) != KORE_RESULT_OK ||
+	    if_match(req, ctx, 0, versions, sizeof(versions)) !=
+	    KORE_RESULT_OK)
+		return (API_DONE);
+
+	if (ctx->params[1] != NULL) {
+		return (db_query(req, ctx, ctx->sql, result_done, 3,
+		    who_json(ctx), ctx->params[0], ctx->params[1]));
+	}
+
+	return (db_query(req, ctx, ctx->sql, result_done, 3, who_json(ctx),
+	    ctx->params[0], versions[0] != '\0' ? versions : NULL));
+}
