@@ -41,7 +41,7 @@ API_SRC		:= $(PURE_SRC) api/init.c api/router.c api/http_util.c \
 		   api/index.c api/districts.c api/places.c api/sessions.c \
 		   api/me.c api/users.c api/resource.c api/taxonomies.c
 API_HDR		:= api/ch.h
-UNIT_TESTS	:= test_codec test_config test_token
+UNIT_TESTS	:= test_codec test_config test_token test_schema
 
 DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 		   postgresql-15 postgresql-client-15 curl wrk \
@@ -118,6 +118,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(PURE_SRC) $(API_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(PURE_SRC) \
 	    -lcmocka $(PURE_LIBS)
+
+# The schema tests also check the contract's own request schemas.
+$(BUILD)/tests/test_schema: build/openapi.json
+$(BUILD)/tests/test_schema: BASE_CFLAGS += \
+	-DCONTRACT_JSON='"$(CURDIR)/build/openapi.json"'
+
+build/openapi.json: openapi/openapi.yaml
+	@mkdir -p $(@D)
+	$(PYTHON) -c 'import json, sys, yaml; \
+	    json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"))' \
+	    $< $@
 
 unit-test: deps $(UNIT_TESTS:%=$(BUILD)/tests/%)
 	@for t in $(UNIT_TESTS); do $(BUILD)/tests/$$t || exit 1; done
