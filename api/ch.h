@@ -303,6 +303,7 @@ typedef int (*api_handler)(struct http_request *, struct api_ctx *);
 
 int	api_dispatch(struct http_request *);
 int	router_run(struct http_request *, struct api_ctx *);
+int	router_check_contract(char *, size_t);
 void	router_log_request(struct http_request *, struct api_ctx *);
 
 /* auth.c */

@@ -98,6 +98,10 @@ api_init(int state)
 		kore_log(LOG_ERR, "configuration error: %s", err);
 		goto fatal;
 	}
+	if (router_check_contract(err, sizeof(err)) == -1) {
+		kore_log(LOG_ERR, "contract error: %s", err);
+		goto fatal;
+	}
 	if (!kore_pgsql_register(DB_NAME, api_config.database_url)) {
 		kore_log(LOG_ERR, "cannot register the database");
 		goto fatal;

@@ -3,10 +3,13 @@
  * query parsing, asynchronous re-entry and the JSON access log.
  */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "ch.h"
 #include "sql.h"
@@ -319,6 +322,44 @@ out:
 	if (ret == API_DONE && api_config.access_log)
 		router_log_request(req, ctx);
 	return (ret);
+}
+
+/*
+ * Fails the start when a route is missing from the compiled contract:
+ * the generic handlers validate against it, and every route must be
+ * documented anyway.
+ */
+int
+router_check_contract(char *err, size_t errlen)
+{
+	const cJSON	*paths, *op;
+	char		 method[8];
+	size_t		 i, k;
+
+	paths = cJSON_GetObjectItemCaseSensitive(resource_spec(), "paths");
+	if (paths == NULL) {
+		(void)snprintf(err, errlen, "the compiled contract does not "
+		    "parse");
+		return (-1);
+	}
+	for (i = 0; i < ROUTE_COUNT; i++) {
+		if (strncmp(routes[i].pattern, "/bench/", 7) == 0)
+			continue;
+		(void)snprintf(method, sizeof(method), "%s",
+		    http_method_text(routes[i].method));
+		for (k = 0; method[k] != '\0'; k++)
+			method[k] = (char)tolower((unsigned char)method[k]);
+		op = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(paths, routes[i].pattern),
+		    method);
+		if (op == NULL) {
+			(void)snprintf(err, errlen, "%s %s is not in "
+			    "openapi/openapi.yaml", method, routes[i].pattern);
+			return (-1);
+		}
+	}
+
+	return (0);
 }
 
 /* Runs the route's handler for an authenticated caller its rule allows. */
