@@ -62,6 +62,12 @@ places=$(rps "$base/v1/places?district=16067&limit=20")
 # and session lookup, next to the unauthenticated one-query district.
 token=$(scripts/stack.sh token coordinator 16051)
 me=$(rps "$base/v1/me" -H "Authorization: Bearer $token")
+# Connecting Partners reads, authenticated: one offer (the first demo
+# offer) and a page of 20 offers of one district.
+offer=$(rps "$base/v1/offers/d0000000-0000-4000-8000-000000000001" \
+    -H "Authorization: Bearer $token")
+offers=$(rps "$base/v1/offers?district_id=16067&limit=20" \
+    -H "Authorization: Bearer $token")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
 
@@ -75,3 +81,7 @@ echo "bench json_pg_vs_c $(ratio "$district" "$district_c") ratio"
 echo "bench me_get_authenticated $me req/s"
 echo "bench me_vs_district_get $(ratio "$me" "$district") ratio"
 echo "bench me_vs_healthz $(ratio "$me" "$health") ratio"
+echo "bench offer_get_authenticated $offer req/s"
+echo "bench offer_get_vs_pgbench $(ratio "$offer" "$tps") ratio"
+echo "bench offers_list_20 $offers req/s"
+echo "bench offers_list_20_vs_pgbench $(ratio "$offers" "$tps") ratio"

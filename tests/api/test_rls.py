@@ -1,0 +1,143 @@
+"""Row-level security, the second wall around personal data (DESIGN.md
+section 6), tested directly in PostgreSQL as the API's own role: what
+the API's SQL could see if one of its checks were wrong."""
+
+import psycopg2
+import pytest
+
+ERFURT, GOTHA = "16051", "16067"
+DEMO_ORG = "b0000000-0000-4000-8000-000000000001"
+DEMO_PARTICIPANT = "c0000000-0000-4000-8000-000000000001"
+GUARDED = ("participant", "participant_contact", "consent", "placement")
+
+
+@pytest.fixture(scope="module")
+def app(stack):
+    """A connection as ch_app, the role Kore uses."""
+    conn = psycopg2.connect(stack.url(owner=False))
+    yield conn
+    conn.rollback()
+    conn.close()
+
+
+def as_caller(conn, role, district=None, organization=None,
+              participant=None):
+    """Starts a transaction acting as a caller, like ch.enter()."""
+    conn.rollback()
+    cur = conn.cursor()
+    cur.execute("SELECT ch.enter(%s::jsonb)", (psycopg2.extras.Json({
+        "role": role, "district": district, "organization": organization,
+        "participant": participant, "actor": "rls-test",
+        "request": "rls-test"}),))
+    return cur
+
+
+def count(cur, table, where="true"):
+    cur.execute("SELECT count(*) FROM ch.%s WHERE %s" % (table, where))
+    return cur.fetchone()[0]
+
+
+import psycopg2.extras  # noqa: E402
+
+
+def test_app_role_cannot_bypass(stack):
+    rows = stack.sql("SELECT rolbypassrls, rolsuper FROM pg_roles "
+                     "WHERE rolname = 'ch_app'")
+    assert rows == [(False, False)]
+    for table in GUARDED:
+        rows = stack.sql("SELECT relrowsecurity FROM pg_class "
+                         "WHERE oid = %s::regclass", ("ch." + table,))
+        assert rows == [(True,)], table
+
+
+@pytest.mark.parametrize("table", GUARDED)
+def test_nothing_visible_without_a_caller(stack, app, table):
+    assert stack.sql("SELECT count(*) FROM ch.%s" % table)[0][0] > 0
+    app.rollback()
+    cur = app.cursor()
+    assert count(cur, table) == 0
+
+
+@pytest.mark.parametrize("table", GUARDED)
+@pytest.mark.parametrize("role", ["coordinator", "assistant"])
+def test_staff_see_exactly_their_district(stack, app, table, role):
+    total = stack.sql("SELECT count(*) FROM ch.%s WHERE district_id = %%s"
+                      % table, (GOTHA,))[0][0]
+    assert total > 0
+    cur = as_caller(app, role, GOTHA)
+    assert count(cur, table) == total
+    assert count(cur, table, "district_id <> '%s'" % GOTHA) == 0
+
+
+@pytest.mark.parametrize("role", ["state_admin", "mentor"])
+def test_other_roles_see_no_personal_data(app, role):
+    cur = as_caller(app, role, None if role == "state_admin" else ERFURT)
+    for table in GUARDED:
+        assert count(cur, table) == 0, table
+
+
+def test_participant_sees_only_themself(stack, app):
+    cur = as_caller(app, "participant", ERFURT,
+                    participant=DEMO_PARTICIPANT)
+    cur.execute("SELECT id::text FROM ch.participant")
+    assert cur.fetchall() == [(DEMO_PARTICIPANT,)]
+    assert count(cur, "participant_contact") == 1
+    own = stack.sql("SELECT count(*) FROM ch.consent WHERE participant_id "
+                    "= %s", (DEMO_PARTICIPANT,))[0][0]
+    assert count(cur, "consent") == own
+    assert count(cur, "placement",
+                 "participant_id <> '%s'" % DEMO_PARTICIPANT) == 0
+
+
+def test_organisation_sees_only_people_placed_with_it(stack, app):
+    placed = {r[0] for r in stack.sql(
+        "SELECT DISTINCT participant_id::text FROM ch.placement "
+        "WHERE organization_id = %s", (DEMO_ORG,))}
+    assert DEMO_PARTICIPANT in placed
+    sharing = {r[0] for r in stack.sql(
+        "SELECT DISTINCT participant_id::text FROM ch.consent "
+        "WHERE purpose = 'share_contact_with_partner' "
+        "AND withdrawn_at IS NULL")}
+    cur = as_caller(app, "organization", ERFURT, organization=DEMO_ORG)
+    cur.execute("SELECT id::text FROM ch.participant")
+    assert {r[0] for r in cur.fetchall()} == placed
+    cur.execute("SELECT participant_id::text FROM ch.participant_contact")
+    assert {r[0] for r in cur.fetchall()} == placed & sharing
+    assert count(cur, "placement",
+                 "organization_id <> '%s'" % DEMO_ORG) == 0
+
+
+def test_staff_cannot_write_another_district(stack, app):
+    target = stack.sql("SELECT id::text, version FROM ch.participant "
+                       "WHERE district_id = %s LIMIT 1", (ERFURT,))[0]
+    cur = as_caller(app, "assistant", GOTHA)
+    cur.execute("UPDATE ch.participant SET display_name = 'x' "
+                "WHERE id = %s", (target[0],))
+    assert cur.rowcount == 0
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        cur.execute("INSERT INTO ch.participant (district_id, "
+                    "display_name, gender) VALUES (%s, 'x', 'female')",
+                    (ERFURT,))
+    app.rollback()
+    assert stack.sql("SELECT version FROM ch.participant WHERE id = %s",
+                     (target[0],))[0][0] == target[1]
+
+
+def test_the_caller_ends_with_the_transaction(app):
+    cur = as_caller(app, "assistant", GOTHA)
+    assert count(cur, "participant") > 0
+    app.commit()
+    cur = app.cursor()
+    assert count(cur, "participant") == 0
+    app.rollback()
+
+
+def test_audit_log_is_append_only_for_the_app(app):
+    app.rollback()
+    cur = app.cursor()
+    with pytest.raises(psycopg2.Error):
+        cur.execute("UPDATE ch.audit_log SET actor = 'x'")
+    app.rollback()
+    with pytest.raises(psycopg2.Error):
+        cur.execute("DELETE FROM ch.audit_log")
+    app.rollback()
