@@ -3,6 +3,7 @@ section 6), tested directly in PostgreSQL as the API's own role: what
 the API's SQL could see if one of its checks were wrong."""
 
 import psycopg2
+import psycopg2.extras
 import pytest
 
 ERFURT, GOTHA = "16051", "16067"
@@ -36,8 +37,6 @@ def count(cur, table, where="true"):
     cur.execute("SELECT count(*) FROM ch.%s WHERE %s" % (table, where))
     return cur.fetchone()[0]
 
-
-import psycopg2.extras  # noqa: E402
 
 
 def test_app_role_cannot_bypass(stack):
