@@ -149,6 +149,14 @@ db_setup() {
 		echo "stack: CH_ENV=production: demo data (and its accounts) is" \
 		    "not loaded" >&2
 	elif [ "${CH_DEMO_DATA:-1}" = 1 ]; then
+		# The demo organisations, offers and people live in real
+		# towns: the reference places come first.
+		local places=${CH_SHARED_DATA:-$top/../shared/data}/places-six-districts.csv
+		if [ -f "$places" ]; then
+			/usr/bin/python3 "$top/scripts/import_places.py" \
+			    "$(db_owner_url)" "$places" >/dev/null ||
+			    die "importing $places failed"
+		fi
 		# One transaction: accounts and the records they act for refer
 		# to each other (deferred foreign keys).
 		local f args=()

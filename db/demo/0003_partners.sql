@@ -22,80 +22,89 @@
 -- morning, afternoon, evening = part 0, 1, 2).
 
 -- ---------------------------------------------------------------------
--- Places: demo data is loaded before the reference places are imported,
--- so the places used below are added here, each exactly as in the
--- reference file (same postal code, name and coordinates), so that a later
--- import updates them instead of duplicating them.
+-- Places: towns of the six districts, by postal code and name, as the
+-- reference places name them (scripts/stack.sh imports those first).
 
 CREATE TEMP TABLE demo_place (
 	district_id	text NOT NULL,
 	k		integer NOT NULL,	-- 1 = the district seat
 	postal_code	text NOT NULL,
 	name		text NOT NULL,
-	lat		double precision NOT NULL,
-	lon		double precision NOT NULL,
 	PRIMARY KEY (district_id, k)
 );
 INSERT INTO demo_place VALUES
-	('16051', 1, '99084', 'Erfurt', 50.9746, 11.0297),
-	('16051', 2, '99085', 'Erfurt', 50.9945, 11.0528),
-	('16051', 3, '99086', 'Erfurt', 50.994, 11.0276),
-	('16051', 4, '99087', 'Erfurt', 51.021, 11.0353),
-	('16051', 5, '99089', 'Erfurt', 50.9968, 11.0079),
-	('16051', 6, '99091', 'Erfurt', 51.0143, 10.9929),
-	('16051', 7, '99092', 'Erfurt', 50.973, 10.9787),
-	('16051', 8, '99094', 'Erfurt', 50.9833, 11.0333),
-	('16051', 9, '99096', 'Erfurt', 50.9643, 11.041),
-	('16051', 10, '99097', 'Erfurt', 50.9833, 11.0333),
-	('16051', 11, '99099', 'Erfurt', 50.9751, 11.0637),
-	('16062', 1, '99734', 'Nordhausen', 51.5018, 10.7957),
-	('16062', 2, '99755', 'Ellrich', 51.5866, 10.6633),
-	('16062', 3, '99765', 'Heringen/Helme', 51.4333, 10.8833),
-	('16062', 4, '99762', 'Niedersachswerfen', 51.5506, 10.7659),
-	('16062', 5, '99768', 'Ilfeld', 51.5757, 10.7847),
-	('16062', 6, '99735', 'Wolkramshausen', 51.4219, 10.7381),
-	('16062', 7, '99735', 'Werther', 51.4667, 10.75),
-	('16062', 8, '99762', 'Neustadt/Harz', 51.5667, 10.8333),
-	('16062', 9, '99765', 'Urbach', 51.4801, 10.9012),
-	('16064', 1, '99974', 'Mühlhausen', 51.209, 10.4528),
-	('16064', 2, '99947', 'Bad Langensalza', 51.1077, 10.646),
-	('16064', 3, '99955', 'Bad Tennstedt', 51.1545, 10.8387),
-	('16064', 4, '99994', 'Schlotheim', 51.2464, 10.6584),
-	('16064', 5, '99955', 'Herbsleben', 51.1167, 10.8333),
-	('16064', 6, '99996', 'Menteroda', 51.3076, 10.5632),
-	('16064', 7, '99991', 'Großengottern', 51.1482, 10.5623),
-	('16064', 8, '99986', 'Oberdorla', 51.1658, 10.4216),
-	('16065', 1, '99706', 'Sondershausen', 51.3697, 10.8701),
-	('16065', 2, '06567', 'Bad Frankenhausen', 51.3561, 11.0998),
-	('16065', 3, '06556', 'Artern', 51.3643, 11.2917),
-	('16065', 4, '99718', 'Greußen', 51.2296, 10.9442),
-	('16065', 5, '99713', 'Ebeleben', 51.2828, 10.73),
-	('16065', 6, '06571', 'Roßleben', 51.2989, 11.4344),
-	('16065', 7, '06577', 'Heldrungen', 51.3021, 11.2182),
-	('16065', 8, '06571', 'Wiehe', 51.2659, 11.4128),
-	('16067', 1, '99867', 'Gotha', 50.9482, 10.7019),
-	('16067', 2, '99880', 'Waltershausen', 50.8983, 10.5579),
-	('16067', 3, '99885', 'Ohrdruf', 50.8288, 10.7341),
-	('16067', 4, '99894', 'Friedrichroda', 50.8575, 10.5651),
-	('16067', 5, '99891', 'Tabarz', 50.8791, 10.4597),
-	('16067', 6, '99192', 'Neudietendorf', 50.9125, 10.9135),
-	('16067', 7, '99897', 'Tambach-Dietharz', 50.7925, 10.6157),
-	('16067', 8, '99887', 'Georgenthal', 50.8321, 10.6627),
-	('16067', 9, '99958', 'Tonna', 51.075, 10.7333),
-	('16073', 1, '07318', 'Saalfeld/Saale', 50.6516, 11.3764),
-	('16073', 2, '07407', 'Rudolstadt', 50.7204, 11.3405),
-	('16073', 3, '07422', 'Bad Blankenburg', 50.6819, 11.2737),
-	('16073', 4, '07426', 'Königsee', 50.6614, 11.0975),
-	('16073', 5, '07333', 'Unterwellenborn', 50.65, 11.4333),
-	('16073', 6, '07338', 'Kaulsdorf', 50.6167, 11.433),
-	('16073', 7, '07338', 'Leutenberg', 50.5635, 11.4562),
-	('16073', 8, '07407', 'Remda-Teichel', 50.7644, 11.25),
-	('16073', 9, '07349', 'Lehesten', 50.4743, 11.4522);
+	('16051', 1, '99084', 'Erfurt'),
+	('16051', 2, '99085', 'Erfurt'),
+	('16051', 3, '99086', 'Erfurt'),
+	('16051', 4, '99087', 'Erfurt'),
+	('16051', 5, '99089', 'Erfurt'),
+	('16051', 6, '99091', 'Erfurt'),
+	('16051', 7, '99092', 'Erfurt'),
+	('16051', 8, '99094', 'Erfurt'),
+	('16051', 9, '99096', 'Erfurt'),
+	('16051', 10, '99097', 'Erfurt'),
+	('16051', 11, '99099', 'Erfurt'),
+	('16062', 1, '99734', 'Nordhausen'),
+	('16062', 2, '99755', 'Ellrich'),
+	('16062', 3, '99765', 'Heringen/Helme'),
+	('16062', 4, '99762', 'Niedersachswerfen'),
+	('16062', 5, '99768', 'Ilfeld'),
+	('16062', 6, '99735', 'Wolkramshausen'),
+	('16062', 7, '99735', 'Werther'),
+	('16062', 8, '99762', 'Neustadt/Harz'),
+	('16062', 9, '99765', 'Urbach'),
+	('16064', 1, '99974', 'Mühlhausen'),
+	('16064', 2, '99947', 'Bad Langensalza'),
+	('16064', 3, '99955', 'Bad Tennstedt'),
+	('16064', 4, '99994', 'Schlotheim'),
+	('16064', 5, '99955', 'Herbsleben'),
+	('16064', 6, '99996', 'Menteroda'),
+	('16064', 7, '99991', 'Großengottern'),
+	('16064', 8, '99986', 'Oberdorla'),
+	('16065', 1, '99706', 'Sondershausen'),
+	('16065', 2, '06567', 'Bad Frankenhausen'),
+	('16065', 3, '06556', 'Artern'),
+	('16065', 4, '99718', 'Greußen'),
+	('16065', 5, '99713', 'Ebeleben'),
+	('16065', 6, '06571', 'Roßleben'),
+	('16065', 7, '06577', 'Heldrungen'),
+	('16065', 8, '06571', 'Wiehe'),
+	('16067', 1, '99867', 'Gotha'),
+	('16067', 2, '99880', 'Waltershausen'),
+	('16067', 3, '99885', 'Ohrdruf'),
+	('16067', 4, '99894', 'Friedrichroda'),
+	('16067', 5, '99891', 'Tabarz'),
+	('16067', 6, '99192', 'Neudietendorf'),
+	('16067', 7, '99897', 'Tambach-Dietharz'),
+	('16067', 8, '99887', 'Georgenthal'),
+	('16067', 9, '99958', 'Tonna'),
+	('16073', 1, '07318', 'Saalfeld/Saale'),
+	('16073', 2, '07407', 'Rudolstadt'),
+	('16073', 3, '07422', 'Bad Blankenburg'),
+	('16073', 4, '07426', 'Königsee'),
+	('16073', 5, '07333', 'Unterwellenborn'),
+	('16073', 6, '07338', 'Kaulsdorf'),
+	('16073', 7, '07338', 'Leutenberg'),
+	('16073', 8, '07407', 'Remda-Teichel'),
+	('16073', 9, '07349', 'Lehesten');
 
-INSERT INTO ch.place (postal_code, name, district_id, lat, lon)
-SELECT postal_code, name, district_id, lat, lon
-FROM demo_place ORDER BY district_id, k
-ON CONFLICT (postal_code, name) DO NOTHING;
+-- The towns come from the reference places (imported before the demo
+-- data by scripts/stack.sh, or by make import-places); refuse to go on
+-- without them rather than produce offers without places.
+DO $$
+DECLARE
+	missing text;
+BEGIN
+	SELECT string_agg(d.postal_code || ' ' || d.name, ', ') INTO missing
+	FROM demo_place d
+	WHERE NOT EXISTS (SELECT 1 FROM ch.place pl
+	    WHERE pl.postal_code = d.postal_code AND pl.name = d.name);
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'demo data needs the reference places (make '
+		    'import-places FILE=...); missing: %', missing;
+	END IF;
+END
+$$;
 
 -- ---------------------------------------------------------------------
 -- Organisations: number, district, kind, name, place ('postal code
