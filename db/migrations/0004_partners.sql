@@ -106,6 +106,12 @@ $$;
 
 -- A weekly schedule as the API shows it ({"mon": ["morning"], ...}) and
 -- as the matching engine keeps it: bit day * 3 + part, Monday = day 0.
+--
+-- The read helpers are either one plain expression, which PostgreSQL
+-- inlines into the calling query, or PL/pgSQL, whose queries are planned
+-- once per connection: an SQL function with a query in it would be
+-- planned again on every call, which costs more than the rest of a
+-- request.
 CREATE FUNCTION ch.week_mask(p_week jsonb) RETURNS integer
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT coalesce(sum(DISTINCT (1 << ((d.n - 1) * 3 + s.n - 1)::integer)),
@@ -118,16 +124,29 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 CREATE FUNCTION ch.week_json(p_mask integer) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(jsonb_object_agg(day, parts), '{}') FROM (
-		SELECT d.day, jsonb_agg(s.part ORDER BY s.n) AS parts
-		FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat',
-		    'sun']) WITH ORDINALITY d(day, n)
-		CROSS JOIN unnest(ARRAY['morning', 'afternoon', 'evening'])
-		    WITH ORDINALITY s(part, n)
-		WHERE p_mask & (1 << ((d.n - 1) * 3 + s.n - 1)::integer) <> 0
-		GROUP BY d.day
-	) w;
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	days	CONSTANT text[] := ARRAY['mon', 'tue', 'wed', 'thu', 'fri',
+		    'sat', 'sun'];
+	parts	CONSTANT text[] := ARRAY['morning', 'afternoon', 'evening'];
+	r	jsonb := '{}';
+	a	text[];
+	d	integer;
+	k	integer;
+BEGIN
+	FOR d IN 0 .. 6 LOOP
+		a := '{}';
+		FOR k IN 0 .. 2 LOOP
+			IF p_mask & (1 << (d * 3 + k)) <> 0 THEN
+				a := a || parts[k + 1];
+			END IF;
+		END LOOP;
+		IF cardinality(a) > 0 THEN
+			r := r || jsonb_build_object(days[d + 1], a);
+		END IF;
+	END LOOP;
+	RETURN r;
+END
 $$;
 
 -- Great-circle distance in kilometres.
@@ -141,11 +160,19 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 CREATE FUNCTION ch.place_json(p uuid) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	r	jsonb;
+BEGIN
+	IF p IS NULL THEN
+		RETURN NULL;
+	END IF;
 	SELECT jsonb_build_object('id', pl.id, 'postal_code', pl.postal_code,
 	    'name', pl.name, 'district_id', pl.district_id, 'lat', pl.lat,
-	    'lon', pl.lon)
+	    'lon', pl.lon) INTO r
 	FROM ch.place pl WHERE pl.id = p;
+	RETURN r;
+END
 $$;
 
 -- Codes of one taxonomy in a JSON array that are not known; [] if none.
@@ -618,8 +645,9 @@ $$;
 -- of their district, and by their own representative.
 
 CREATE FUNCTION ch.organization_json(o ch.organization) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('id', o.id, 'district_id', o.district_id,
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN jsonb_build_object('id', o.id, 'district_id', o.district_id,
 	    'name', o.name, 'kind', o.kind, 'description', o.description,
 	    'place_id', o.place_id, 'place', ch.place_json(o.place_id),
 	    'website', o.website, 'email', o.email, 'phone', o.phone,
@@ -627,6 +655,7 @@ LANGUAGE sql STABLE AS $$
 		WHERE f.organization_id = o.id AND f.status <> 'draft'),
 	    'version', o.version, 'created_at', o.created_at,
 	    'updated_at', o.updated_at);
+END
 $$;
 
 -- The members a client writes, for merging a patch into.
@@ -814,11 +843,14 @@ $$;
 -- caller; drafts to their organisation and its district's staff.
 
 CREATE FUNCTION ch.offer_json(f ch.offer, p_distance double precision
-    DEFAULT NULL) RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('id', f.id,
-	    'organization_id', f.organization_id,
-	    'organization_name', (SELECT o.name FROM ch.organization o
-		WHERE o.id = f.organization_id),
+    DEFAULT NULL) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	org	text;
+BEGIN
+	SELECT o.name INTO org FROM ch.organization o
+	WHERE o.id = f.organization_id;
+	RETURN jsonb_build_object('id', f.id,
+	    'organization_id', f.organization_id, 'organization_name', org,
 	    'district_id', f.district_id, 'title', f.title,
 	    'description', f.description, 'category', f.category,
 	    'tags', to_jsonb(f.tags), 'languages', to_jsonb(f.languages),
@@ -835,6 +867,7 @@ CREATE FUNCTION ch.offer_json(f ch.offer, p_distance double precision
 	    || CASE WHEN p_distance IS NULL THEN '{}'::jsonb
 		ELSE jsonb_build_object('distance_km',
 		    round(p_distance::numeric, 2)) END;
+END
 $$;
 
 CREATE FUNCTION ch.offer_doc(f ch.offer) RETURNS jsonb
@@ -1155,8 +1188,9 @@ $$;
 -- (row-level security); organisations see them only inside placements.
 
 CREATE FUNCTION ch.participant_consents(p uuid) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN (SELECT jsonb_build_object(
 	    'matching', coalesce(bool_or(c.purpose = 'matching'), false),
 	    'cross_district', coalesce(bool_or(c.purpose = 'cross_district'), false),
 	    'share_contact_with_partner',
@@ -1164,7 +1198,8 @@ LANGUAGE sql STABLE AS $$
 	    'statistics', coalesce(bool_or(c.purpose = 'statistics'), false))
 	FROM (SELECT NULL::text AS purpose UNION ALL
 	    SELECT c.purpose FROM ch.consent c
-	    WHERE c.participant_id = p AND c.withdrawn_at IS NULL) c;
+	    WHERE c.participant_id = p AND c.withdrawn_at IS NULL) c);
+END
 $$;
 
 CREATE FUNCTION ch.participant_json(p ch.participant) RETURNS jsonb
