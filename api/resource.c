@@ -35,10 +35,14 @@ static cJSON	*spec;
 
 static char	*json_text(const cJSON *);
 static const cJSON *spec_operation(const char *, const char *);
-static const cJSON *spec_parameter(const cJSON *, const char *,
-		    const char *);
+static void	spec_parameter_lists(const char *, const cJSON *,
+		    const cJSON *[2]);
+static const cJSON *spec_parameter(const char *, const cJSON *,
+		    const char *, const char *);
 static int	params_check(struct http_request *, struct api_ctx *,
 		    const cJSON *, cJSON *);
+static void	param_check(struct api_ctx *, const cJSON *, cJSON *,
+		    struct api_errors *);
 static cJSON	*query_value(const cJSON *, const char *);
 static void	errors_cb(void *, const char *, const char *, const char *);
 static int	body_check(struct http_request *, struct api_ctx *,
@@ -87,23 +91,43 @@ spec_operation(const char *method, const char *pattern)
 	    cJSON_GetObjectItemCaseSensitive(paths, pattern), method));
 }
 
+/*
+ * The parameter lists that apply to an operation: its own and those of
+ * its path (OpenAPI lets either hold them).
+ */
+static void
+spec_parameter_lists(const char *pattern, const cJSON *op,
+    const cJSON *lists[2])
+{
+	const cJSON	*item;
+
+	item = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(resource_spec(), "paths"), pattern);
+	lists[0] = cJSON_GetObjectItemCaseSensitive(op, "parameters");
+	lists[1] = cJSON_GetObjectItemCaseSensitive(item, "parameters");
+}
+
 /* The documented parameter of an operation with this name and place. */
 static const cJSON *
-spec_parameter(const cJSON *op, const char *in, const char *name)
+spec_parameter(const char *pattern, const cJSON *op, const char *in,
+    const char *name)
 {
-	const cJSON	*p, *q;
+	const cJSON	*lists[2], *p, *q;
+	int		 i;
 
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(op,
-	    "parameters")) {
-		q = schema_resolve(resource_spec(), p);
-		if (q == NULL)
-			continue;
-		if (strcmp(cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(q, "in")) ?: "", in) == 0 &&
-		    strcmp(cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(q, "name")) ?: "",
-		    name) == 0)
-			return (q);
+	spec_parameter_lists(pattern, op, lists);
+	for (i = 0; i < 2; i++) {
+		cJSON_ArrayForEach(p, lists[i]) {
+			q = schema_resolve(resource_spec(), p);
+			if (q == NULL)
+				continue;
+			if (strcmp(cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(q, "in")) ?: "",
+			    in) == 0 && strcmp(cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(q, "name")) ?: "",
+			    name) == 0)
+				return (q);
+		}
 	}
 
 	return (NULL);
@@ -161,66 +185,20 @@ params_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
     cJSON *filters)
 {
 	struct api_errors	 e;
-	const cJSON		*p, *schema;
-	cJSON			*v;
-	const char		*name, *in, *value, *tp;
-	char			 tname[48];
-	int			 i, n;
+	const cJSON		*lists[2], *entry;
+	int			 i;
 
 	api_errors_init(&e);
 	for (i = 0; i < ctx->query.count; i++) {
-		if (spec_parameter(op, "query", ctx->query.args[i].name) ==
-		    NULL)
+		if (spec_parameter(ctx->pattern, op, "query",
+		    ctx->query.args[i].name) == NULL)
 			api_errors_add(&e, ctx->query.args[i].name, "unknown",
 			    "is not a parameter of this route.");
 	}
-
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(op,
-	    "parameters")) {
-		if ((p = schema_resolve(resource_spec(), p)) == NULL)
-			continue;
-		name = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(p, "name"));
-		in = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(p, "in"));
-		if (name == NULL || in == NULL)
-			continue;
-		value = NULL;
-		if (strcmp(in, "query") == 0) {
-			value = codec_query_get(&ctx->query, name);
-		} else if (strcmp(in, "path") == 0) {
-			/* The n-th {name} of the template is params[n]. */
-			(void)snprintf(tname, sizeof(tname), "{%s}", name);
-			n = 0;
-			for (tp = ctx->pattern; (tp = strchr(tp, '{')) != NULL;
-			    tp++) {
-				if (strncmp(tp, tname, strlen(tname)) == 0)
-					break;
-				n++;
-			}
-			if (tp != NULL && n < ROUTE_PARAMS_MAX)
-				value = ctx->params[n];
-		} else {
-			continue;
-		}
-		if (value == NULL) {
-			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
-			    "required")))
-				api_errors_add(&e, name, "required",
-				    "is required.");
-			continue;
-		}
-		schema = schema_resolve(resource_spec(),
-		    cJSON_GetObjectItemCaseSensitive(p, "schema"));
-		v = query_value(schema, value);
-		if (schema_validate(resource_spec(), schema, v, name,
-		    errors_cb, &e) == 0 && filters != NULL &&
-		    strcmp(in, "query") == 0 && strcmp(name, "limit") != 0 &&
-		    strcmp(name, "cursor") != 0) {
-			cJSON_AddItemToObject(filters, name, v);
-			v = NULL;
-		}
-		cJSON_Delete(v);
+	spec_parameter_lists(ctx->pattern, op, lists);
+	for (i = 0; i < 2; i++) {
+		cJSON_ArrayForEach(entry, lists[i])
+			param_check(ctx, entry, filters, &e);
 	}
 
 	if (e.count > 0) {
@@ -231,6 +209,60 @@ params_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
 	api_errors_cleanup(&e);
 
 	return (KORE_RESULT_OK);
+}
+
+/* Checks one documented path or query parameter (see params_check). */
+static void
+param_check(struct api_ctx *ctx, const cJSON *entry, cJSON *filters,
+    struct api_errors *e)
+{
+	const cJSON	*p, *schema;
+	cJSON		*v;
+	const char	*name, *in, *value, *tp;
+	char		 tname[48];
+	int		 n;
+
+	if ((p = schema_resolve(resource_spec(), entry)) == NULL)
+		return;
+	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p,
+	    "name"));
+	in = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "in"));
+	if (name == NULL || in == NULL)
+		return;
+	value = NULL;
+	if (strcmp(in, "query") == 0) {
+		value = codec_query_get(&ctx->query, name);
+	} else if (strcmp(in, "path") == 0) {
+		/* The n-th {name} of the template is params[n]. */
+		(void)snprintf(tname, sizeof(tname), "{%s}", name);
+		n = 0;
+		for (tp = ctx->pattern; (tp = strchr(tp, '{')) != NULL; tp++) {
+			if (strncmp(tp, tname, strlen(tname)) == 0)
+				break;
+			n++;
+		}
+		if (tp != NULL && n < ROUTE_PARAMS_MAX)
+			value = ctx->params[n];
+	} else {
+		return;
+	}
+	if (value == NULL) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
+		    "required")))
+			api_errors_add(e, name, "required", "is required.");
+		return;
+	}
+
+	schema = schema_resolve(resource_spec(),
+	    cJSON_GetObjectItemCaseSensitive(p, "schema"));
+	v = query_value(schema, value);
+	if (schema_validate(resource_spec(), schema, v, name, errors_cb,
+	    e) == 0 && filters != NULL && strcmp(in, "query") == 0 &&
+	    strcmp(name, "limit") != 0 && strcmp(name, "cursor") != 0) {
+		cJSON_AddItemToObject(filters, name, v);
+		v = NULL;
+	}
+	cJSON_Delete(v);
 }
 
 /*

@@ -530,6 +530,37 @@ ALTER TABLE ch.app_user
     ADD FOREIGN KEY (participant_id) REFERENCES ch.participant (id)
 	DEFERRABLE INITIALLY DEFERRED;
 
+-- An account acts for a record of its own district. Checked at commit
+-- (like the foreign keys), as a field error the API passes on; it reads
+-- past row-level security, as foreign keys do.
+CREATE FUNCTION ch.app_user_links() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+	IF NEW.organization_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.organization o WHERE o.id = NEW.organization_id
+		AND o.district_id = NEW.district_id) THEN
+		PERFORM ch.fail(422, 'The account data is invalid.',
+		    ch.err('/organization_id', 'unknown', 'There is no '
+		    'organisation with this id in the account''s district.'));
+	END IF;
+	IF NEW.participant_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.participant p WHERE p.id = NEW.participant_id
+		AND p.district_id = NEW.district_id) THEN
+		PERFORM ch.fail(422, 'The account data is invalid.',
+		    ch.err('/participant_id', 'unknown', 'There is no '
+		    'participant with this id in the account''s district.'));
+	END IF;
+	RETURN NULL;
+END
+$$;
+-- Triggers of one event fire in name order: the quoted upper-case name
+-- runs before the foreign keys' "RI_..." triggers, so the field error
+-- wins over the generic foreign key violation.
+CREATE CONSTRAINT TRIGGER "A_app_user_links" AFTER INSERT OR UPDATE OF
+    organization_id, participant_id, district_id ON ch.app_user
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION ch.app_user_links();
+
 -- ---------------------------------------------------------------------
 -- Row-level security: the second wall around personal data. Staff see
 -- their district, a person sees themself, an organisation sees the

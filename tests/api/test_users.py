@@ -7,6 +7,8 @@ import pytest
 
 from authutil import DEMO_PASSWORD, ERFURT, GOTHA, bearer, login, token_for
 
+DEMO_ORGANIZATION = "b0000000-0000-4000-8000-000000000001"
+
 ROLES = ["state_admin", "coordinator", "assistant", "organization", "mentor",
          "participant"]
 STAFF_ADMINS = {"state_admin", "coordinator"}
@@ -199,7 +201,7 @@ def test_patch_needs_if_match_and_checks_it(api, admin):
 
 
 def test_patch_is_a_merge_patch(api, admin):
-    org = str(uuid.uuid4())
+    org = DEMO_ORGANIZATION
     uid = create(api, admin, role="organization", district_id=ERFURT,
                  organization_id=org).json()["id"]
     # Leaving the organization role needs the link cleared too.
@@ -263,6 +265,14 @@ def test_patch_to_a_taken_email_conflicts(api, admin):
     ({"role": "organization"}, "/organization_id"),
     ({"role": "participant"}, "/participant_id"),
     ({"organization_id": str(uuid.uuid4())}, "/organization_id"),
+    # An organisation that does not exist, or of another district.
+    ({"role": "organization", "organization_id": str(uuid.uuid4())},
+     "/organization_id"),
+    ({"role": "organization", "district_id": "16067",
+      "organization_id": "b0000000-0000-4000-8000-000000000001"},
+     "/organization_id"),
+    ({"role": "participant", "participant_id": str(uuid.uuid4())},
+     "/participant_id"),
     ({"locale": "klingon"}, "/locale"),
     ({"admin": True}, "/admin"),
     ({"email": "a@b"}, "/email"),
