@@ -70,7 +70,9 @@ int	schema_validate(const struct cJSON *, const struct cJSON *,
 	    const struct cJSON *, const char *, schema_error_cb, void *);
 int	schema_check(const struct cJSON *, const struct cJSON *,
 	    schema_error_cb, void *);
+int	schema_format_ok(const char *, const char *);
 int	codec_accept_language(const char *, char [][4], int);
+int	codec_json_strict(const char *, size_t, int);
 
 /* config.c: CH_* environment variables. */
 #define CONFIG_ERR_MAX		256

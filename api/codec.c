@@ -557,3 +557,180 @@ codec_accept_language(const char *h, char out[][4], int max)
 
 	return (k);
 }
+
+/*
+ * Strict JSON (RFC 8259) syntax, which cJSON does not check: it takes
+ * trailing data, control characters in strings, leading zeros and "5."
+ * numbers. Returns 1 when s[0..len) is exactly one JSON value with
+ * optional whitespace around it, nested at most depth_max deep.
+ */
+struct json_scan {
+	const char	*s;
+	size_t		 len;
+	size_t		 i;
+	int		 depth_max;
+};
+
+static int	json_value(struct json_scan *, int);
+
+static void
+json_ws(struct json_scan *j)
+{
+	while (j->i < j->len && (j->s[j->i] == ' ' || j->s[j->i] == '\t' ||
+	    j->s[j->i] == '\n' || j->s[j->i] == '\r'))
+		j->i++;
+}
+
+static int
+json_string(struct json_scan *j)
+{
+	unsigned char	c;
+	int		k;
+
+	if (j->i >= j->len || j->s[j->i] != '"')
+		return (0);
+	for (j->i++; j->i < j->len; j->i++) {
+		c = (unsigned char)j->s[j->i];
+		if (c == '"') {
+			j->i++;
+			return (1);
+		}
+		if (c < 0x20)
+			return (0);
+		if (c != '\\')
+			continue;
+		if (++j->i >= j->len)
+			return (0);
+		c = (unsigned char)j->s[j->i];
+		if (c == 'u') {
+			for (k = 1; k <= 4; k++) {
+				if (j->i + k >= j->len ||
+				    !isxdigit((unsigned char)j->s[j->i + k]))
+					return (0);
+			}
+			j->i += 4;
+		} else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
+			return (0);
+		}
+	}
+
+	return (0);
+}
+
+static int
+json_number(struct json_scan *j)
+{
+	size_t	start;
+
+	if (j->i < j->len && j->s[j->i] == '-')
+		j->i++;
+	if (j->i >= j->len || !isdigit((unsigned char)j->s[j->i]))
+		return (0);
+	if (j->s[j->i] == '0')
+		j->i++;
+	else
+		while (j->i < j->len && isdigit((unsigned char)j->s[j->i]))
+			j->i++;
+	if (j->i < j->len && j->s[j->i] == '.') {
+		start = ++j->i;
+		while (j->i < j->len && isdigit((unsigned char)j->s[j->i]))
+			j->i++;
+		if (j->i == start)
+			return (0);
+	}
+	if (j->i < j->len && (j->s[j->i] == 'e' || j->s[j->i] == 'E')) {
+		j->i++;
+		if (j->i < j->len && (j->s[j->i] == '+' || j->s[j->i] == '-'))
+			j->i++;
+		start = j->i;
+		while (j->i < j->len && isdigit((unsigned char)j->s[j->i]))
+			j->i++;
+		if (j->i == start)
+			return (0);
+	}
+
+	return (1);
+}
+
+static int
+json_literal(struct json_scan *j, const char *word)
+{
+	size_t	n = strlen(word);
+
+	if (j->len - j->i < n || memcmp(j->s + j->i, word, n) != 0)
+		return (0);
+	j->i += n;
+	return (1);
+}
+
+static int
+json_value(struct json_scan *j, int depth)
+{
+	char	close;
+
+	json_ws(j);
+	if (j->i >= j->len)
+		return (0);
+	switch (j->s[j->i]) {
+	case '"':
+		return (json_string(j));
+	case 't':
+		return (json_literal(j, "true"));
+	case 'f':
+		return (json_literal(j, "false"));
+	case 'n':
+		return (json_literal(j, "null"));
+	case '{':
+	case '[':
+		break;
+	default:
+		return (json_number(j));
+	}
+
+	if (depth >= j->depth_max)
+		return (0);
+	close = j->s[j->i] == '{' ? '}' : ']';
+	j->i++;
+	json_ws(j);
+	if (j->i < j->len && j->s[j->i] == close) {
+		j->i++;
+		return (1);
+	}
+	for (;;) {
+		if (close == '}') {
+			json_ws(j);
+			if (!json_string(j))
+				return (0);
+			json_ws(j);
+			if (j->i >= j->len || j->s[j->i++] != ':')
+				return (0);
+		}
+		if (!json_value(j, depth + 1))
+			return (0);
+		json_ws(j);
+		if (j->i >= j->len)
+			return (0);
+		if (j->s[j->i] == close) {
+			j->i++;
+			return (1);
+		}
+		if (j->s[j->i++] != ',')
+			return (0);
+	}
+}
+
+int
+codec_json_strict(const char *s, size_t len, int depth_max)
+{
+	struct json_scan	j;
+
+	j.s = s;
+	j.len = len;
+	j.i = 0;
+	j.depth_max = depth_max;
+	if (!json_value(&j, 0))
+		return (0);
+	json_ws(&j);
+
+	return (j.i == len);
+}

@@ -427,6 +427,11 @@ api_body_json(struct http_request *req, struct api_ctx *ctx, int merge_patch,
 		    "Strings must not contain NUL characters (\\u0000).");
 		return (KORE_RESULT_ERROR);
 	}
+	if (!codec_json_strict(data, len, API_JSON_DEPTH_MAX)) {
+		api_problem(req, ctx, 400, "malformed-body",
+		    "The body is not valid JSON (RFC 8259).");
+		return (KORE_RESULT_ERROR);
+	}
 	if ((*out = cJSON_ParseWithLength(data, len)) == NULL ||
 	    !cJSON_IsObject(*out)) {
 		cJSON_Delete(*out);

@@ -20,6 +20,7 @@
  */
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,8 +409,10 @@ if_match(struct http_request *req, struct api_ctx *ctx, int required,
 			out[0] = '\0';
 			return (KORE_RESULT_OK);
 		}
+		/* Our tags are "<version>", version >= 1 without leading
+		 * zeros: anything else differs character by character. */
 		if (n < 3 || n > 11 || p[0] != '"' || p[n - 1] != '"' ||
-		    strspn(p + 1, "0123456789") != n - 2 ||
+		    p[1] == '0' || strspn(p + 1, "0123456789") != n - 2 ||
 		    used + n + 1 >= outlen)
 			continue;
 		used += (size_t)snprintf(out + used, outlen - used, "%s%.*s",
@@ -449,11 +452,38 @@ result_done(struct http_request *req, struct api_ctx *ctx,
 	    kore_pgsql_getlength(sql, 0, 2)));
 }
 
+/*
+ * A list's cursors belong to its path and order: by distance with near,
+ * else by time of change. Their first key is a distance or a timestamp.
+ */
+static const char *
+list_kind(struct api_ctx *ctx, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "%s%s", ctx->pattern,
+	    codec_query_get(&ctx->query, "near") != NULL ? "?near" : "");
+	return (buf);
+}
+
+static int
+cursor_key_ok(struct api_ctx *ctx, const char *key)
+{
+	char	*end;
+	double	 d;
+
+	if (codec_query_get(&ctx->query, "near") == NULL)
+		return (schema_format_ok("date-time", key));
+	d = strtod(key, &end);
+	return (*key != '\0' && *end == '\0' && isfinite(d) && d >= 0);
+}
+
 static int
 list_done(struct http_request *req, struct api_ctx *ctx,
     struct kore_pgsql *sql)
 {
-	return (api_page(req, ctx, sql, ctx->pattern, 2));
+	char	kind[80];
+
+	return (api_page(req, ctx, sql, list_kind(ctx, kind, sizeof(kind)),
+	    2));
 }
 
 /* Checks a route's path and query parameters only (custom handlers). */
@@ -470,20 +500,20 @@ resource_list(struct http_request *req, struct api_ctx *ctx)
 {
 	const cJSON	*op;
 	cJSON		*filters;
-	char		*after[2], *text;
+	char		*after[2], *text, kind[80];
 	int		 present, ret;
 
 	op = spec_operation("get", ctx->pattern);
 	filters = cJSON_CreateObject();
 	if (params_check(req, ctx, op, filters) != KORE_RESULT_OK ||
 	    api_query_limit(req, ctx) != KORE_RESULT_OK ||
-	    api_query_cursor(req, ctx, ctx->pattern, after, 2, &present) !=
-	    KORE_RESULT_OK) {
+	    api_query_cursor(req, ctx, list_kind(ctx, kind, sizeof(kind)),
+	    after, 2, &present) != KORE_RESULT_OK) {
 		cJSON_Delete(filters);
 		return (API_DONE);
 	}
-	if (present && (!codec_is_uuid(after[1]) || strlen(after[0]) > 40 ||
-	    strspn(after[0], "0123456789-:.TZe+") != strlen(after[0]))) {
+	if (present && (!codec_is_uuid(after[1]) ||
+	    !cursor_key_ok(ctx, after[0]))) {
 		codec_cursor_free(after, 2);
 		cJSON_Delete(filters);
 		return (api_problem_field(req, ctx, 400, "cursor", "invalid",

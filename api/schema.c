@@ -43,7 +43,6 @@ static void	report(struct walk *, const char *, const char *, const char *,
 static const cJSON *deref(const cJSON *, const cJSON *);
 static int	type_matches(const cJSON *, const char *);
 static int	type_ok(const cJSON *, const cJSON *, char *, size_t);
-static int	format_ok(const char *, const char *);
 static int	pattern_ok(const char *, const char *);
 static void	pointer_push(char *, size_t, const char *);
 static void	walk_value(struct walk *, const cJSON *, const cJSON *, char *,
@@ -204,8 +203,12 @@ date_ok(const char *s)
 	return (1);
 }
 
-static int
-format_ok(const char *format, const char *s)
+/*
+ * Formats the contract uses. date-time is RFC 3339, with offsets up to
+ * 15:59 (PostgreSQL's limit; real zones lie within -12 to +14 hours).
+ */
+int
+schema_format_ok(const char *format, const char *s)
 {
 	size_t	i;
 
@@ -232,7 +235,7 @@ format_ok(const char *format, const char *s)
 			return (1);
 		return ((s[i] == '+' || s[i] == '-') && digits(s + i + 1, 2) &&
 		    s[i + 3] == ':' && digits(s + i + 4, 2) &&
-		    s[i + 6] == '\0' && atoi(s + i + 1) < 24 &&
+		    s[i + 6] == '\0' && atoi(s + i + 1) < 16 &&
 		    atoi(s + i + 4) < 60);
 	}
 
@@ -454,7 +457,7 @@ walk_string(struct walk *w, const cJSON *schema, const cJSON *v,
 		return;
 	}
 	if ((k = cJSON_GetObjectItemCaseSensitive(schema, "format")) &&
-	    cJSON_IsString(k) && !format_ok(k->valuestring, v->valuestring)) {
+	    cJSON_IsString(k) && !schema_format_ok(k->valuestring, v->valuestring)) {
 		report(w, ptr, "format", "must be a valid %s.",
 		    k->valuestring);
 		return;

@@ -936,13 +936,13 @@ BEGIN
 	f.place_id := (p_doc->>'place_id')::uuid;
 	f.online := coalesce((p_doc->>'online')::boolean, false);
 	f.schedule := ch.week_mask(p_doc->'schedule');
-	f.capacity := (p_doc->>'capacity')::integer;
+	f.capacity := (p_doc->>'capacity')::numeric::integer;
 	f.audience := coalesce(p_doc->>'audience', 'any');
-	f.age_min := (p_doc->>'age_min')::integer;
-	f.age_max := (p_doc->>'age_max')::integer;
+	f.age_min := (p_doc->>'age_min')::numeric::integer;
+	f.age_max := (p_doc->>'age_max')::numeric::integer;
 	f.min_german_level := p_doc->>'min_german_level';
 	f.cost_per_month_cents := coalesce(
-	    (p_doc->>'cost_per_month_cents')::integer, 0);
+	    (p_doc->>'cost_per_month_cents')::numeric::integer, 0);
 	f.accessibility := ch.text_array(p_doc->'accessibility');
 	f.status := coalesce(p_doc->>'status', 'draft');
 
@@ -1278,13 +1278,13 @@ DECLARE
 BEGIN
 	p.display_name := p_doc->>'display_name';
 	p.gender := p_doc->>'gender';
-	p.birth_year := (p_doc->>'birth_year')::integer;
+	p.birth_year := (p_doc->>'birth_year')::numeric::integer;
 	p.languages := coalesce(p_doc->'languages', '[]');
 	p.interests := ch.text_array(p_doc->'interests');
 	p.availability := ch.week_mask(p_doc->'availability');
 	p.home_place_id := (p_doc->>'home_place_id')::uuid;
 	p.mobility_radius_km := coalesce(
-	    (p_doc->>'mobility_radius_km')::integer, 10);
+	    (p_doc->>'mobility_radius_km')::numeric::integer, 10);
 	p.needs := ch.text_array(p_doc->'needs');
 	p.assistant_id := (p_doc->>'assistant_id')::uuid;
 	p.status := coalesce(p_doc->>'status', 'waiting');
@@ -1426,14 +1426,14 @@ RETURNS ch.result LANGUAGE plpgsql AS $$
 DECLARE
 	old	ch.participant := ch.participant_load(p_who, p_id, true);
 	p	ch.participant;
-	k	text;
+	field	text;
 	e	jsonb := '[]';
 BEGIN
 	IF p_who->>'role' = 'participant' THEN
-		FOR k IN SELECT jsonb_object_keys(p_patch) LOOP
-			IF NOT k = ANY (ch.participant_self_fields()) THEN
-				e := e || ch.err('/' || k, 'not_allowed',
-				    k || ' is set by the programme''s staff.');
+		FOR field IN SELECT jsonb_object_keys(p_patch) LOOP
+			IF NOT field = ANY (ch.participant_self_fields()) THEN
+				e := e || ch.err('/' || field, 'not_allowed',
+				    field || ' is set by the programme''s staff.');
 			END IF;
 		END LOOP;
 		IF jsonb_array_length(e) > 0 THEN
