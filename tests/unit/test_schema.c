@@ -348,6 +348,39 @@ test_accept_language(void **state)
 	assert_string_equal(tags[2], "fa");
 }
 
+static void
+test_json_strict(void **state)
+{
+	static const char *const good[] = {
+		"{}", " {\"a\":[1,-0,0.5,1e3,-2E-2,true,false,null]} ",
+		"{\"\\u00fc\\n\":\"x\"}", "[]", "\"s\"", "0", NULL
+	};
+	static const char *const bad[] = {
+		"{} garbage", "{}}", "{\"a\":05}", "{\"a\":5.}",
+		"{\"a\":.5}", "{\"a\":+1}", "{\"a\":1e}", "{\"a\":\"\t\"}",
+		"\xef\xbb\xbf{}", "{\"a\":1,}", "[1,]", "{'a':1}",
+		"{\"a\" 1}", "{\"a\":tru}", "{\"a\":\"\\x\"}",
+		"{\"a\":\"\\u12\"}", "", "   ", "{\"a\":NaN}", "[[[]]",
+		NULL
+	};
+	int	i;
+
+	(void)state;
+	for (i = 0; good[i] != NULL; i++) {
+		if (!codec_json_strict(good[i], strlen(good[i]), 32))
+			fail_msg("refused %s", good[i]);
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		if (codec_json_strict(bad[i], strlen(bad[i]), 32))
+			fail_msg("accepted %s", bad[i]);
+	}
+	/* Depth: 3 nested arrays pass a limit of 3, not of 2. */
+	assert_true(codec_json_strict("[[[]]]", 6, 3));
+	assert_false(codec_json_strict("[[[]]]", 6, 2));
+	/* An embedded NUL ends nothing: it is not JSON. */
+	assert_false(codec_json_strict("{}\0", 3, 32));
+}
+
 int
 main(void)
 {
@@ -363,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_schema_check),
 		cmocka_unit_test(test_contract_request_schemas),
 		cmocka_unit_test(test_accept_language),
+		cmocka_unit_test(test_json_strict),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
