@@ -30,6 +30,7 @@
 
 #define SCHEMA_REF_DEPTH	16	/* $ref chains */
 #define SCHEMA_ENUM_SHOWN	12	/* enum values listed in a message */
+#define SCHEMA_MEMBERS_MAX	256	/* members of one object looked at */
 
 struct walk {
 	const cJSON	*root;
@@ -347,6 +348,14 @@ walk_object(struct walk *w, const cJSON *schema, const cJSON *v, char *ptr,
 	extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
 	mark = strlen(ptr);
 	count = 0;
+
+	/* The duplicate check below is quadratic: no object of the
+	 * contract comes near this many members. */
+	if (cJSON_GetArraySize(v) > SCHEMA_MEMBERS_MAX) {
+		report(w, ptr, "max_properties", "must have at most %d "
+		    "members.", SCHEMA_MEMBERS_MAX);
+		return;
+	}
 
 	cJSON_ArrayForEach(m, v) {
 		count++;

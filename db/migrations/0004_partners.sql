@@ -69,8 +69,8 @@ $$;
 
 CREATE FUNCTION ch.is_staff(p_who jsonb, p_district text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT p_who->>'role' IN ('coordinator', 'assistant')
-	    AND p_who->>'district' = p_district;
+	SELECT coalesce(p_who->>'role' IN ('coordinator', 'assistant')
+	    AND p_who->>'district' = p_district, false);
 $$;
 
 CREATE FUNCTION ch.audit_by(p_who jsonb, p_action text, p_entity text,
@@ -327,6 +327,9 @@ CREATE TABLE ch.offer (
 		'childcare', 'public_transport']::text[]),
 	status		text NOT NULL DEFAULT 'draft'
 	    CHECK (status IN ('draft', 'open', 'paused', 'closed')),
+	-- The schedule as the API shows it, kept for fast reads.
+	schedule_json	jsonb GENERATED ALWAYS AS (ch.week_json(schedule))
+	    STORED,
 	version		integer NOT NULL DEFAULT 1,
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	updated_at	timestamptz NOT NULL DEFAULT now(),
@@ -596,12 +599,14 @@ CREATE POLICY self_update ON ch.participant_contact FOR UPDATE TO ch_app
     USING (ch.setting('role') = 'participant'
 	AND participant_id::text = ch.setting('participant'));
 -- An organisation reads contact details only where the person consented
--- to share them with the partners of their placements.
+-- to share them with the partners of their placements, and only while a
+-- placement with it is active.
 CREATE POLICY partner_read ON ch.participant_contact FOR SELECT TO ch_app
     USING (ch.setting('role') = 'organization' AND EXISTS (
 	SELECT 1 FROM ch.placement p
 	WHERE p.participant_id = participant_contact.participant_id
-	    AND p.organization_id::text = ch.setting('organization'))
+	    AND p.organization_id::text = ch.setting('organization')
+	    AND p.status = 'active')
 	AND EXISTS (SELECT 1 FROM ch.consent c
 	    WHERE c.participant_id = participant_contact.participant_id
 		AND c.purpose = 'share_contact_with_partner'
@@ -620,7 +625,8 @@ CREATE POLICY partner_read ON ch.consent FOR SELECT TO ch_app
 	AND purpose = 'share_contact_with_partner' AND EXISTS (
 	SELECT 1 FROM ch.placement p
 	WHERE p.participant_id = consent.participant_id
-	    AND p.organization_id::text = ch.setting('organization')));
+	    AND p.organization_id::text = ch.setting('organization')
+	    AND p.status = 'active'));
 
 CREATE POLICY staff ON ch.placement TO ch_app
     USING (ch.setting('role') IN ('coordinator', 'assistant')
@@ -771,7 +777,7 @@ DECLARE
 	doc	jsonb;
 BEGIN
 	r := ch.idem_begin(p_who, p_key, p_hash);
-	IF r IS NOT NULL THEN
+	IF r.replayed THEN
 		RETURN r;
 	END IF;
 	doc := p_body;
@@ -873,31 +879,38 @@ $$;
 -- Offers: open, paused and closed offers are visible to every signed-in
 -- caller; drafts to their organisation and its district's staff.
 
+-- The offer as the API shows it (json: built faster than jsonb, which
+-- sorts its keys). With a distance (near) it has distance_km too.
 CREATE FUNCTION ch.offer_json(f ch.offer, p_distance double precision
-    DEFAULT NULL) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+    DEFAULT NULL) RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	org	text;
+	place	json;
 BEGIN
-	SELECT o.name INTO org FROM ch.organization o
+	IF p_distance IS NOT NULL THEN
+		RETURN (ch.offer_json(f)::jsonb || jsonb_build_object(
+		    'distance_km', round(p_distance::numeric, 2)))::json;
+	END IF;
+	SELECT o.name, CASE WHEN pl.id IS NOT NULL THEN json_build_object(
+	    'id', pl.id, 'postal_code', pl.postal_code, 'name', pl.name,
+	    'district_id', pl.district_id, 'lat', pl.lat, 'lon', pl.lon) END
+	INTO org, place
+	FROM ch.organization o LEFT JOIN ch.place pl ON pl.id = f.place_id
 	WHERE o.id = f.organization_id;
-	RETURN jsonb_build_object('id', f.id,
+	RETURN json_build_object('id', f.id,
 	    'organization_id', f.organization_id, 'organization_name', org,
 	    'district_id', f.district_id, 'title', f.title,
 	    'description', f.description, 'category', f.category,
-	    'tags', to_jsonb(f.tags), 'languages', to_jsonb(f.languages),
-	    'place_id', f.place_id, 'place', ch.place_json(f.place_id),
-	    'online', f.online, 'schedule', ch.week_json(f.schedule),
-	    'capacity', f.capacity,
+	    'tags', f.tags, 'languages', f.languages,
+	    'place_id', f.place_id, 'place', place, 'online', f.online,
+	    'schedule', f.schedule_json, 'capacity', f.capacity,
 	    'free_places', f.capacity - f.active_placements,
 	    'audience', f.audience, 'age_min', f.age_min,
 	    'age_max', f.age_max, 'min_german_level', f.min_german_level,
 	    'cost_per_month_cents', f.cost_per_month_cents,
-	    'accessibility', to_jsonb(f.accessibility), 'status', f.status,
+	    'accessibility', f.accessibility, 'status', f.status,
 	    'version', f.version, 'created_at', f.created_at,
-	    'updated_at', f.updated_at)
-	    || CASE WHEN p_distance IS NULL THEN '{}'::jsonb
-		ELSE jsonb_build_object('distance_km',
-		    round(p_distance::numeric, 2)) END;
+	    'updated_at', f.updated_at);
 END
 $$;
 
@@ -985,8 +998,8 @@ $$;
 CREATE FUNCTION ch.offer_writer(p_who jsonb, p_org uuid, p_district text)
 RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 	SELECT ch.is_staff(p_who, p_district)
-	    OR (p_who->>'role' = 'organization'
-		AND p_who->>'organization' = p_org::text);
+	    OR coalesce(p_who->>'role' = 'organization'
+		AND p_who->>'organization' = p_org::text, false);
 $$;
 
 CREATE FUNCTION ch.offer_visible(p_who jsonb, f ch.offer) RETURNS boolean
@@ -1006,6 +1019,11 @@ DECLARE
 	dlon		double precision;
 	near		text := p_filter->>'near';
 BEGIN
+	IF near IS NULL AND p_filter ? 'radius_km' THEN
+		PERFORM ch.fail(400, 'radius_km goes with near.',
+		    ch.err('radius_km', 'requires', 'radius_km needs near '
+		    '(a postal code or place id).'), 'invalid-parameter');
+	END IF;
 	IF near IS NOT NULL THEN
 		SELECT avg(pl.lat), avg(pl.lon) INTO near_lat, near_lon
 		FROM ch.place pl
@@ -1107,7 +1125,7 @@ DECLARE
 	doc	jsonb := p_body;
 BEGIN
 	r := ch.idem_begin(p_who, p_key, p_hash);
-	IF r IS NOT NULL THEN
+	IF r.replayed THEN
 		RETURN r;
 	END IF;
 	IF doc->>'organization_id' IS NULL
@@ -1131,7 +1149,18 @@ BEGIN
 	f.version := 1;
 	f.created_at := now();
 	f.updated_at := now();
-	INSERT INTO ch.offer SELECT f.* RETURNING * INTO f;
+	INSERT INTO ch.offer (id, organization_id, district_id, title,
+	    description, category_taxonomy, category, tags, languages,
+	    place_id, online, schedule, capacity, active_placements, audience,
+	    age_min, age_max, min_german_level, cost_per_month_cents,
+	    accessibility, status, version, created_at, updated_at)
+	VALUES (f.id, f.organization_id, f.district_id, f.title,
+	    f.description, f.category_taxonomy, f.category, f.tags,
+	    f.languages, f.place_id, f.online, f.schedule, f.capacity,
+	    f.active_placements, f.audience, f.age_min, f.age_max,
+	    f.min_german_level, f.cost_per_month_cents, f.accessibility,
+	    f.status, f.version, f.created_at, f.updated_at)
+	RETURNING * INTO f;
 	PERFORM ch.audit_by(p_who, 'offer.created', 'offer', f.id,
 	    f.district_id);
 	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(f.version,
@@ -1390,7 +1419,7 @@ DECLARE
 BEGIN
 	PERFORM ch.enter(p_who);
 	r := ch.idem_begin(p_who, p_key, p_hash);
-	IF r IS NOT NULL THEN
+	IF r.replayed THEN
 		RETURN r;
 	END IF;
 	IF NOT ch.is_staff(p_who, p_who->>'district') THEN
@@ -1591,7 +1620,7 @@ DECLARE
 	c	ch.consent;
 BEGIN
 	r := ch.idem_begin(p_who, p_key, p_hash);
-	IF r IS NOT NULL THEN
+	IF r.replayed THEN
 		RETURN r;
 	END IF;
 	p := ch.participant_load(p_who, p_id, true);
@@ -1617,7 +1646,7 @@ BEGIN
 	PERFORM ch.audit_by(p_who, 'consent.granted', 'participant', p.id,
 	    p.district_id, jsonb_build_object('purpose', c.purpose,
 	    'text_version', c.text_version));
-	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(1,
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(NULL::integer,
 	    '/v1/participants/' || p.id || '/consents/' || c.purpose,
 	    ch.consent_json(c)::text, false));
 END
@@ -1653,7 +1682,10 @@ $$;
 -- offers, with the participant's pseudonym and languages, and contact
 -- details only with consent share_contact_with_partner.
 
-CREATE FUNCTION ch.placement_json(p_who jsonb, pl ch.placement)
+-- p_shown: false for the look-ahead row of a page, which the caller never
+-- receives, so its contact read is not audited.
+CREATE FUNCTION ch.placement_json(p_who jsonb, pl ch.placement,
+    p_shown boolean DEFAULT true)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	p	ch.participant;
@@ -1671,10 +1703,12 @@ BEGIN
 			who := who || jsonb_build_object('contact',
 			    ch.contact_json(c) - 'version' - 'updated_at' -
 			    'participant_id' - 'note');
-			PERFORM ch.audit_by(p_who, 'contact.read',
-			    'participant', p.id, p.district_id,
-			    jsonb_build_object('via', 'placement',
-			    'placement', pl.id));
+			IF p_shown THEN
+				PERFORM ch.audit_by(p_who, 'contact.read',
+				    'participant', p.id, p.district_id,
+				    jsonb_build_object('via', 'placement',
+				    'placement', pl.id));
+			END IF;
 		END IF;
 	END IF;
 	RETURN jsonb_build_object('id', pl.id,
@@ -1699,10 +1733,12 @@ CREATE FUNCTION ch.placement_list(p_who jsonb, p_filter jsonb,
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM ch.enter(p_who);
+	-- p_limit rows: the page and one look-ahead row (see placement_json).
 	RETURN QUERY
-	SELECT ch.placement_json(p_who, pl)::text,
+	SELECT ch.placement_json(p_who, x.pl, x.n < p_limit)::text, x.k1, x.k2
+	FROM (SELECT pl, row_number() OVER (ORDER BY pl.updated_at, pl.id) AS n,
 	    to_char(pl.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), pl.id::text
+		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS k1, pl.id::text AS k2
 	FROM ch.placement pl
 	WHERE (ch.is_staff(p_who, pl.district_id)
 		OR (p_who->>'role' = 'participant'
@@ -1720,7 +1756,8 @@ BEGIN
 	    AND (p_after IS NULL OR (pl.updated_at, pl.id) >
 		(p_after[1]::timestamptz, p_after[2]::uuid))
 	ORDER BY pl.updated_at, pl.id
-	LIMIT p_limit;
+	LIMIT p_limit) x
+	ORDER BY x.n;
 END
 $$;
 
@@ -1770,7 +1807,7 @@ DECLARE
 BEGIN
 	PERFORM ch.enter(p_who);
 	r := ch.idem_begin(p_who, p_key, p_hash);
-	IF r IS NOT NULL THEN
+	IF r.replayed THEN
 		RETURN r;
 	END IF;
 	SELECT * INTO p FROM ch.participant
@@ -1779,8 +1816,9 @@ BEGIN
 		e := e || ch.err('/participant_id', 'unknown',
 		    'There is no participant with this id in your district.');
 	END IF;
+	-- Locked: a concurrent change of status or audience waits.
 	SELECT * INTO f FROM ch.offer
-	WHERE id = (p_body->>'offer_id')::uuid;
+	WHERE id = (p_body->>'offer_id')::uuid FOR UPDATE;
 	IF NOT FOUND OR NOT ch.offer_visible(p_who, f) THEN
 		e := e || ch.err('/offer_id', 'unknown',
 		    'There is no offer with this id.');

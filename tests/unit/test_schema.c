@@ -214,6 +214,27 @@ test_overlong_array_not_walked(void **state)
 }
 
 static void
+test_huge_object_not_walked(void **state)
+{
+	struct seen	 s;
+	cJSON		*v;
+	char		 name[16];
+	int		 i;
+
+	(void)state;
+	v = cJSON_CreateObject();
+	for (i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		cJSON_AddNumberToObject(v, name, i);
+	}
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(schema_validate(doc, schema_named(doc, "Thing"), v,
+	    "", collect, &s), 1);
+	assert_string_equal(s.code[0], "max_properties");
+	cJSON_Delete(v);
+}
+
+static void
 test_formats(void **state)
 {
 	(void)state;
@@ -391,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_overlong_array_not_walked),
+		cmocka_unit_test(test_huge_object_not_walked),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_where_prefix_and_refs),
 		cmocka_unit_test(test_schema_check),
