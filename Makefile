@@ -113,6 +113,9 @@ build/ch-config-check: api/config_check.c $(PURE_SRC) $(API_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -o $@ api/config_check.c $(PURE_SRC) $(PURE_LIBS)
 
+# The schema version is compiled in (readyz): a new migration rebuilds it.
+$(BUILD)/health.o build/bench/health.o: $(wildcard db/migrations/*.sql)
+
 # ---------------------------------------------------------------- tests
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_SRC) $(API_HDR)
 	@mkdir -p $(@D)

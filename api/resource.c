@@ -570,6 +570,11 @@ resource_create(struct http_request *req, struct api_ctx *ctx)
 	return (ret);
 }
 
+/*
+ * PATCH (a merge patch; If-Match required) and PUT (a whole singleton
+ * sub-resource, created or replaced; If-Match honoured) share the SQL
+ * convention of updates.
+ */
 int
 resource_update(struct http_request *req, struct api_ctx *ctx)
 {
@@ -577,12 +582,13 @@ resource_update(struct http_request *req, struct api_ctx *ctx)
 	const char	*body;
 	char		 versions[128], *copy;
 	size_t		 len;
-	int		 ret;
+	int		 ret, patch;
 
-	op = spec_operation("patch", ctx->pattern);
+	patch = req->method == HTTP_METHOD_PATCH;
+	op = spec_operation(patch ? "patch" : "put", ctx->pattern);
 	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
-	    body_check(req, ctx, op, 1, &body, &len) != KORE_RESULT_OK ||
-	    if_match(req, ctx, 1, versions, sizeof(versions)) !=
+	    body_check(req, ctx, op, patch, &body, &len) != KORE_RESULT_OK ||
+	    if_match(req, ctx, patch, versions, sizeof(versions)) !=
 	    KORE_RESULT_OK)
 		return (API_DONE);
 
