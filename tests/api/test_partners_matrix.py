@@ -414,6 +414,7 @@ def test_every_partners_route_is_in_the_matrix(spec):
                   if p.startswith(("/v1/taxonomies", "/v1/organizations",
                                    "/v1/offers", "/v1/participants",
                                    "/v1/placements"))
+                  and not p.endswith("/mentee-profile")  # Connecting Women
                   for m in item if m in ("get", "post", "patch", "delete")}
     assert documented == set(ROUTE_PATHS)
 
