@@ -140,3 +140,45 @@ def test_audit_log_is_append_only_for_the_app(app):
     with pytest.raises(psycopg2.Error):
         cur.execute("DELETE FROM ch.audit_log")
     app.rollback()
+
+
+# Connecting Women: mentee profiles, tandems and meetings.
+WOMEN = ("mentee_profile", "tandem", "tandem_meeting")
+DEMO_MENTOR_USER = "a0000000-0000-4000-8000-000000000007"
+
+
+@pytest.mark.parametrize("table", WOMEN)
+def test_women_tables_hidden_without_a_caller(stack, app, table):
+    assert stack.sql("SELECT count(*) FROM ch.%s" % table)[0][0] > 0
+    app.rollback()
+    assert count(app.cursor(), table) == 0
+
+
+@pytest.mark.parametrize("table", WOMEN)
+def test_women_tables_staff_see_their_district(stack, app, table):
+    total = stack.sql("SELECT count(*) FROM ch.%s WHERE district_id = %%s"
+                      % table, (GOTHA,))[0][0]
+    assert total > 0
+    cur = as_caller(app, "coordinator", GOTHA)
+    assert count(cur, table) == total
+    assert count(cur, table, "district_id <> '%s'" % GOTHA) == 0
+
+
+def test_mentor_sees_her_tandems_and_mentees_only(stack, app):
+    mine = {r[0] for r in stack.sql(
+        "SELECT participant_id::text FROM ch.tandem WHERE mentor_user_id "
+        "= %s", (DEMO_MENTOR_USER,))}
+    assert DEMO_PARTICIPANT in mine
+    cur = as_caller(app, "mentor", ERFURT)
+    cur.execute("SELECT ch.enter(%s::jsonb)", (psycopg2.extras.Json({
+        "role": "mentor", "district": ERFURT, "user": DEMO_MENTOR_USER}),))
+    cur.execute("SELECT DISTINCT participant_id::text FROM ch.tandem")
+    assert {r[0] for r in cur.fetchall()} == mine
+    cur.execute("SELECT id::text FROM ch.participant")
+    assert {r[0] for r in cur.fetchall()} == mine
+    cur.execute("SELECT participant_id::text FROM ch.mentee_profile")
+    assert {r[0] for r in cur.fetchall()} <= mine
+    assert count(cur, "tandem_meeting",
+                 "mentor_user_id::text <> '%s'" % DEMO_MENTOR_USER) == 0
+    assert count(cur, "participant_contact") == 0
+    assert count(cur, "consent") == 0
