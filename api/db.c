@@ -47,13 +47,13 @@ static int	db_refused(struct http_request *, struct api_ctx *);
  * known by its PGconn and backend pid: Kore may reuse the address for a
  * new connection after an old one died, but never with the same backend.
  */
-#define DB_STMT_MAX	64
+#define DB_STMT_MAX	512
 #define DB_CONN_MAX	64
 
 struct db_conn_state {
 	PGconn		*conn;
 	int		 backend;
-	uint64_t	 prepared;
+	uint64_t	 prepared[DB_STMT_MAX / 64];	/* a bit per query */
 };
 
 static const char		*stmt_sql[DB_STMT_MAX];
@@ -69,8 +69,9 @@ db_stmt_index(const char *query)
 		if (stmt_sql[i] == query)
 			return (i);
 	}
+	/* Beyond the table a query runs unprepared: slower, never fatal. */
 	if (stmt_count == DB_STMT_MAX)
-		fatal("db: more than %d distinct queries", DB_STMT_MAX);
+		return (-1);
 	stmt_sql[stmt_count] = query;
 
 	return (stmt_count++);
@@ -111,7 +112,7 @@ db_conn_state(PGconn *conn)
 
 	slot->conn = conn;
 	slot->backend = PQbackendPID(conn);
-	slot->prepared = 0;
+	memset(slot->prepared, 0, sizeof(slot->prepared));
 
 	return (slot);
 }
@@ -164,26 +165,33 @@ db_send(struct http_request *req, struct db *db)
 		return (KORE_RESULT_ERROR);
 	}
 
-	idx = db_stmt_index(db->query);
+	for (i = 0; i < db->nparams; i++)
+		values[i] = db->values[i];
+	if ((idx = db_stmt_index(db->query)) == -1) {
+		if (!PQsendQueryParams(conn, db->query, db->nparams, NULL,
+		    values, db->lengths, db->formats, 0)) {
+			db_set_error(sql, NULL);
+			return (KORE_RESULT_ERROR);
+		}
+		goto sent;
+	}
 	(void)snprintf(name, sizeof(name), "ch_%d", idx);
-	if (!(cs->prepared & ((uint64_t)1 << idx))) {
+	if (!(cs->prepared[idx / 64] & ((uint64_t)1 << (idx % 64)))) {
 		res = PQprepare(conn, name, db->query, db->nparams, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			db_set_error(sql, res);
 			return (KORE_RESULT_ERROR);
 		}
 		PQclear(res);
-		cs->prepared |= (uint64_t)1 << idx;
+		cs->prepared[idx / 64] |= (uint64_t)1 << (idx % 64);
 	}
-
-	for (i = 0; i < db->nparams; i++)
-		values[i] = db->values[i];
 	if (!PQsendQueryPrepared(conn, name, db->nparams, values, db->lengths,
 	    db->formats, 0)) {
 		db_set_error(sql, NULL);
 		return (KORE_RESULT_ERROR);
 	}
 
+sent:
 	/* What kore_pgsql_query_params() does after sending. */
 	kore_platform_schedule_read(PQsocket(conn), sql->conn);
 	sql->state = KORE_PGSQL_STATE_WAIT;

@@ -381,9 +381,10 @@ idempotency(struct http_request *req, struct api_ctx *ctx, const char *body,
 }
 
 /*
- * If-Match as a PostgreSQL integer array of the versions it names, or
- * NULL (*out empty) for "*" or, where it is optional, no header. Weak
- * and foreign tags can never match (strong comparison, RFC 9110).
+ * If-Match as a PostgreSQL integer array of the versions it names, {-1}
+ * for "*" (any current version, see ch.if_match_ok), or NULL (*out
+ * empty) where it is optional and not sent. Weak and foreign tags can
+ * never match (strong comparison, RFC 9110).
  */
 static int
 if_match(struct http_request *req, struct api_ctx *ctx, int required,
@@ -406,7 +407,7 @@ if_match(struct http_request *req, struct api_ctx *ctx, int required,
 		p += strspn(p, " \t,");
 		n = strcspn(p, " \t,");
 		if (n == 1 && *p == '*') {
-			out[0] = '\0';
+			(void)snprintf(out, outlen, "{-1}");
 			return (KORE_RESULT_OK);
 		}
 		/* Our tags are "<version>", version >= 1 without leading

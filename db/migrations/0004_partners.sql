@@ -48,6 +48,14 @@ BEGIN
 END
 $$;
 
+-- If-Match as the API passes it: NULL when not sent, the versions named,
+-- or {-1} for "*" (any current version; none when there is no row).
+CREATE FUNCTION ch.if_match_ok(p_version integer, p_if_match integer[])
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_if_match IS NULL OR (p_version IS NOT NULL
+	    AND (-1 = ANY (p_if_match) OR p_version = ANY (p_if_match)));
+$$;
+
 -- The caller, for the policies: ch.setting('role') and so on.
 CREATE FUNCTION ch.setting(p_name text) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -820,7 +828,7 @@ BEGIN
 		PERFORM ch.fail(403, 'An organisation is changed by the staff '
 		    'of its district or by its own representative.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The organisation changed since you read '
 		    'it; read it again.');
 	END IF;
@@ -857,7 +865,7 @@ BEGIN
 		PERFORM ch.fail(403, 'An organisation is removed by the staff '
 		    'of its district.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The organisation changed since you read '
 		    'it; read it again.');
 	END IF;
@@ -1184,7 +1192,7 @@ BEGIN
 		PERFORM ch.fail(403, 'An offer is changed by its organisation '
 		    'or the staff of its district.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The offer changed since you read it; '
 		    'read it again.');
 	END IF;
@@ -1226,7 +1234,7 @@ BEGIN
 		PERFORM ch.fail(403, 'An offer is removed by its organisation '
 		    'or the staff of its district.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The offer changed since you read it; '
 		    'read it again.');
 	END IF;
@@ -1471,7 +1479,7 @@ BEGIN
 			    'radius and needs.', e);
 		END IF;
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The participant changed since you read '
 		    'it; read it again.');
 	END IF;
@@ -1534,7 +1542,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM ch.fail(404, 'No such participant.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT c.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(c.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The contact details changed since you '
 		    'read them; read them again.');
 	END IF;
@@ -1855,6 +1863,12 @@ BEGIN
 		PERFORM ch.fail(409, 'The participant cannot be placed in '
 		    'this offer.', e);
 	END IF;
+	IF (p_body->>'started_on')::date NOT BETWEEN current_date - 730
+	    AND current_date + 366 THEN
+		PERFORM ch.fail(422, 'The placement data is invalid.',
+		    ch.err('/started_on', 'range', 'started_on lies within two '
+		    'years back and one year ahead.'));
+	END IF;
 	IF EXISTS (SELECT 1 FROM ch.placement x WHERE x.participant_id = p.id
 	    AND x.offer_id = f.id AND x.status = 'active') THEN
 		PERFORM ch.fail(409, 'The participant is placed in this offer '
@@ -1897,7 +1911,7 @@ BEGIN
 		PERFORM ch.fail(403, 'Placements are changed by the programme''s '
 		    'staff or the organisation.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The placement changed since you read it; '
 		    'read it again.');
 	END IF;

@@ -514,7 +514,7 @@ BEGIN
 		PERFORM ch.fail(403, 'A mentor profile is changed by the '
 		    'mentor or her district''s coordinator.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The mentor profile changed since you '
 		    'read it; read it again.');
 	END IF;
@@ -636,8 +636,7 @@ BEGIN
 	END IF;
 	SELECT * INTO old FROM ch.mentee_profile
 	WHERE participant_id = p.id FOR UPDATE;
-	IF FOUND AND p_if_match IS NOT NULL
-	    AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The mentee profile changed since you '
 		    'read it; read it again.');
 	END IF;
@@ -685,7 +684,7 @@ BEGIN
 		PERFORM ch.fail(404, 'No such mentee profile; create it with '
 		    'PUT.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The mentee profile changed since you '
 		    'read it; read it again.');
 	END IF;
@@ -834,6 +833,11 @@ BEGIN
 		e := e || ch.err('/mentor_id', 'unknown',
 		    'There is no mentor with this id.');
 	END IF;
+	IF (p_body->>'started_on')::date NOT BETWEEN current_date - 730
+	    AND current_date + 366 THEN
+		e := e || ch.err('/started_on', 'range', 'started_on lies within '
+		    'two years back and one year ahead.');
+	END IF;
 	PERFORM ch.fail_invalid(e, 'The tandem data is invalid.');
 
 	IF p.gender <> 'female' THEN
@@ -904,7 +908,7 @@ BEGIN
 		PERFORM ch.fail(403, 'A tandem is ended by its mentor or the '
 		    'programme''s staff.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The tandem changed since you read it; '
 		    'read it again.');
 	END IF;
@@ -1050,7 +1054,7 @@ DECLARE
 	x	ch.tandem_meeting;
 BEGIN
 	SELECT * INTO x FROM ch.tandem_meeting
-	WHERE tandem_id = t.id AND id::text = p_meeting;
+	WHERE tandem_id = t.id AND id = p_meeting::uuid;
 	IF NOT FOUND THEN
 		PERFORM ch.fail(404, 'No such meeting.');
 	END IF;
@@ -1113,7 +1117,14 @@ BEGIN
 		e := e || ch.err('/place_id', 'required', 'An event takes '
 		    'place somewhere (place_id) or online (online: true).');
 	END IF;
-	IF v.ends_at <= v.starts_at THEN
+	IF v.starts_at < '2000-01-01Z' OR v.starts_at >= '2100-01-01Z' THEN
+		e := e || ch.err('/starts_at', 'range',
+		    'starts_at lies in the years 2000 to 2099.');
+	END IF;
+	IF v.ends_at < '2000-01-01Z' OR v.ends_at >= '2100-01-01Z' THEN
+		e := e || ch.err('/ends_at', 'range',
+		    'ends_at lies in the years 2000 to 2099.');
+	ELSIF v.ends_at <= v.starts_at THEN
 		e := e || ch.err('/ends_at', 'range',
 		    'ends_at must be after starts_at.');
 	END IF;
@@ -1227,7 +1238,7 @@ BEGIN
 		PERFORM ch.fail(403, 'An event is changed by its district''s '
 		    'coordinators.');
 	END IF;
-	IF p_if_match IS NOT NULL AND NOT old.version = ANY (p_if_match) THEN
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The event changed since you read it; '
 		    'read it again.');
 	END IF;
@@ -1345,7 +1356,7 @@ DECLARE
 	reg	ch.event_registration;
 BEGIN
 	SELECT * INTO reg FROM ch.event_registration
-	WHERE event_id = p_id AND id::text = p_reg;
+	WHERE event_id = p_id AND id = p_reg::uuid;
 	IF NOT FOUND OR NOT (ch.event_organiser(p_who, p_id)
 	    OR coalesce(reg.user_id::text = p_who->>'user', false)) THEN
 		PERFORM ch.fail(404, 'No such registration.');
@@ -1366,7 +1377,7 @@ DECLARE
 BEGIN
 	SELECT * INTO v FROM ch.event WHERE id = p_id FOR UPDATE;
 	SELECT * INTO reg FROM ch.event_registration
-	WHERE event_id = p_id AND id::text = p_reg FOR UPDATE;
+	WHERE event_id = p_id AND id = p_reg::uuid FOR UPDATE;
 	IF NOT FOUND OR NOT (ch.event_organiser(p_who, p_id)
 	    OR coalesce(reg.user_id::text = p_who->>'user', false)) THEN
 		PERFORM ch.fail(404, 'No such registration.');

@@ -182,7 +182,13 @@ def stack():
     died = [l for l in log.splitlines()
             if re.search(r"sandbox violation|\) gone|exited with status [1-9]"
                          r"|ERROR: AddressSanitizer|runtime error:", l)]
-    assert not died, "\n".join(died)
+    if died:
+        # The lines before the first death say why (fatal, sanitizer).
+        lines = log.splitlines()
+        first = lines.index(died[0])
+        context = [l for l in lines[max(0, first - 60):first + 1]
+                   if '"event":"request"' not in l]
+        assert not died, "\n".join(died + ["--- log before it:"] + context)
     assert not left, "processes left running after down: %s" % left
 
 

@@ -982,12 +982,13 @@ for v in ["deleted", "PLANNED", "", None]:
 for cid, starts, ends, fields in [
         ("after-9999-in-utc", "9999-12-31T23:00:00-15:00",
          "9999-12-31T23:30:00-15:00", ["/ends_at", "/starts_at"]),
+        # Both lie outside the years an event may have (2000 to 2099).
         ("ends-after-9999-in-utc", "9999-12-31T20:00:00Z",
-         "9999-12-31T23:30:00-15:00", ["/ends_at"]),
+         "9999-12-31T23:30:00-15:00", ["/ends_at", "/starts_at"]),
         ("before-0001-in-utc", "0001-01-01T00:00:00+15:00",
          "0001-01-01T01:00:00+15:00", ["/ends_at", "/starts_at"]),
         ("starts-before-0001-in-utc", "0001-01-01T00:00:00+15:00",
-         "0001-01-02T00:00:00Z", ["/starts_at"])]:
+         "0001-01-02T00:00:00Z", ["/ends_at", "/starts_at"])]:
     body_case(R, "timestamps-" + cid, dict(EVENT_BASE, starts_at=starts,
                                            ends_at=ends), 422, fields,
               cleanup="DELETE FROM ch.event WHERE id = '$CREATED'")
