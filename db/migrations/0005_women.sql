@@ -519,8 +519,9 @@ BEGIN
 		    'read it; read it again.');
 	END IF;
 	m := ch.mentor_from(ch.merge_patch(ch.mentor_doc(old), p_patch), old);
+	-- Retiring is for good unless her coordinator brings her back.
 	IF m.status IS DISTINCT FROM old.status AND NOT coord AND NOT (
-	    old.approved_at IS NOT NULL
+	    old.approved_at IS NOT NULL AND old.status <> 'retired'
 	    AND m.status IN ('active', 'paused', 'retired')) THEN
 		PERFORM ch.fail(403, 'A coordinator approves a mentor; after '
 		    'that she may pause, resume or retire herself.',
