@@ -206,7 +206,8 @@ date_ok(const char *s)
 
 /*
  * Formats the contract uses. date-time is RFC 3339, with offsets up to
- * 15:59 (PostgreSQL's limit; real zones lie within -12 to +14 hours).
+ * 15:59 (PostgreSQL's limit; real zones lie within -12 to +14 hours) and
+ * no fraction on a leap second.
  */
 int
 schema_format_ok(const char *format, const char *s)
@@ -226,6 +227,10 @@ schema_format_ok(const char *format, const char *s)
 		    atoi(s + 14) > 59 || atoi(s + 17) > 60)
 			return (0);
 		i = 19;
+		/* A leap second with a fraction would lie past midnight at
+		 * 23:59, which PostgreSQL cannot store. */
+		if (atoi(s + 17) == 60 && s[i] == '.')
+			return (0);
 		if (s[i] == '.') {
 			for (i++; isdigit((unsigned char)s[i]); i++)
 				;

@@ -249,8 +249,14 @@ test_formats(void **state)
 	    "format");
 	expect_one("{\"name\":\"ab\",\"at\":\"2026-11-24T10:00:00\"}", "/at",
 	    "format");
+	expect_one("{\"name\":\"ab\",\"at\":\"2026-11-24T23:59:60.5Z\"}",
+	    "/at", "format");
+	expect_one("{\"name\":\"ab\",\"at\":\"2026-11-24T10:00:00+16:00\"}",
+	    "/at", "format");
 	assert_int_equal(check("{\"name\":\"ab\","
 	    "\"at\":\"2026-11-24T10:00:00Z\"}").count, 0);
+	assert_int_equal(check("{\"name\":\"ab\","
+	    "\"at\":\"2026-12-31T23:59:60Z\"}").count, 0);
 }
 
 static void
