@@ -209,6 +209,28 @@ BEGIN
 END
 $$;
 
+-- Languages with levels as the API takes them ([{code, level}]): one
+-- error per unknown or repeated language.
+CREATE FUNCTION ch.check_spoken(p_errors jsonb, p_field text, p jsonb)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	i	integer;
+BEGIN
+	FOR i IN 0 .. jsonb_array_length(coalesce(p, '[]')) - 1 LOOP
+		IF NOT ch.term_exists('languages', p->i->>'code') THEN
+			p_errors := p_errors || ch.err(p_field || '/' || i ||
+			    '/code', 'unknown', 'The language is not a code of '
+			    'the languages taxonomy.');
+		ELSIF (SELECT count(*) FROM jsonb_array_elements(p) l
+		    WHERE l->>'code' = p->i->>'code') > 1 THEN
+			p_errors := p_errors || ch.err(p_field || '/' || i ||
+			    '/code', 'duplicate', 'Each language is listed once.');
+		END IF;
+	END LOOP;
+	RETURN p_errors;
+END
+$$;
+
 -- Idempotency-Key: the first successful answer to a POST, kept 24 hours
 -- per caller and key. A retry with the same request replays it; the same
 -- key with another request is refused.
@@ -1018,6 +1040,30 @@ LANGUAGE sql IMMUTABLE AS $$
 	    OR ch.offer_writer(p_who, f.organization_id, f.district_id);
 $$;
 
+-- The filters of GET /v1/offers (p_filter holds the checked query
+-- parameters) and the caller's visibility; one expression, inlined into
+-- both orders of the list.
+CREATE FUNCTION ch.offer_matches(p_who jsonb, f ch.offer, p_filter jsonb)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.offer_visible(p_who, f)
+	    AND (p_filter->>'district_id' IS NULL
+		OR f.district_id = p_filter->>'district_id')
+	    AND (p_filter->>'organization_id' IS NULL
+		OR f.organization_id = (p_filter->>'organization_id')::uuid)
+	    AND (p_filter->>'category' IS NULL
+		OR f.category = p_filter->>'category')
+	    AND (p_filter->>'language' IS NULL
+		OR f.languages @> ARRAY[p_filter->>'language'])
+	    AND (p_filter->>'audience' IS NULL
+		OR f.audience = p_filter->>'audience')
+	    AND (p_filter->>'status' IS NULL
+		OR f.status = p_filter->>'status')
+	    AND (NOT coalesce((p_filter->>'free')::boolean, false)
+		OR f.active_placements < f.capacity)
+	    AND (p_filter->>'updated_since' IS NULL
+		OR f.updated_at >= (p_filter->>'updated_since')::timestamptz);
+$$;
+
 CREATE FUNCTION ch.offer_list(p_who jsonb, p_filter jsonb, p_after text[],
     p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
@@ -1062,24 +1108,7 @@ BEGIN
 		WHERE pl.lat BETWEEN near_lat - dlat AND near_lat + dlat
 		    AND pl.lon BETWEEN near_lon - dlon AND near_lon + dlon
 		    AND d.km <= radius
-		    AND ch.offer_visible(p_who, f)
-		    AND (p_filter->>'district_id' IS NULL
-			OR f.district_id = p_filter->>'district_id')
-		    AND (p_filter->>'organization_id' IS NULL
-			OR f.organization_id =
-			    (p_filter->>'organization_id')::uuid)
-		    AND (p_filter->>'category' IS NULL
-			OR f.category = p_filter->>'category')
-		    AND (p_filter->>'language' IS NULL
-			OR f.languages @> ARRAY[p_filter->>'language'])
-		    AND (p_filter->>'audience' IS NULL
-			OR f.audience = p_filter->>'audience')
-		    AND (p_filter->>'status' IS NULL
-			OR f.status = p_filter->>'status')
-		    AND (NOT coalesce((p_filter->>'free')::boolean, false)
-			OR f.active_placements < f.capacity)
-		    AND (p_filter->>'updated_since' IS NULL OR f.updated_at >=
-			(p_filter->>'updated_since')::timestamptz)
+		    AND ch.offer_matches(p_who, f, p_filter)
 		    AND (p_after IS NULL OR (d.km, f.id) >
 			(p_after[1]::double precision, p_after[2]::uuid))
 		ORDER BY d.km, f.id
@@ -1094,23 +1123,7 @@ BEGIN
 	FROM ch.offer f
 	JOIN ch.organization o ON o.id = f.organization_id
 	LEFT JOIN ch.place pl ON pl.id = f.place_id
-	WHERE ch.offer_visible(p_who, f)
-	    AND (p_filter->>'district_id' IS NULL
-		OR f.district_id = p_filter->>'district_id')
-	    AND (p_filter->>'organization_id' IS NULL
-		OR f.organization_id = (p_filter->>'organization_id')::uuid)
-	    AND (p_filter->>'category' IS NULL
-		OR f.category = p_filter->>'category')
-	    AND (p_filter->>'language' IS NULL
-		OR f.languages @> ARRAY[p_filter->>'language'])
-	    AND (p_filter->>'audience' IS NULL
-		OR f.audience = p_filter->>'audience')
-	    AND (p_filter->>'status' IS NULL
-		OR f.status = p_filter->>'status')
-	    AND (NOT coalesce((p_filter->>'free')::boolean, false)
-		OR f.active_placements < f.capacity)
-	    AND (p_filter->>'updated_since' IS NULL OR f.updated_at >=
-		(p_filter->>'updated_since')::timestamptz)
+	WHERE ch.offer_matches(p_who, f, p_filter)
 	    AND (p_after IS NULL OR (f.updated_at, f.id) >
 		(p_after[1]::timestamptz, p_after[2]::uuid))
 	ORDER BY f.updated_at, f.id
@@ -1318,7 +1331,6 @@ CREATE FUNCTION ch.participant_from(p_doc jsonb, p ch.participant)
 RETURNS ch.participant LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	e	jsonb := '[]';
-	i	integer;
 BEGIN
 	p.display_name := p_doc->>'display_name';
 	p.gender := p_doc->>'gender';
@@ -1337,19 +1349,7 @@ BEGIN
 		e := e || ch.err('/birth_year', 'range',
 		    'birth_year lies in the future.');
 	END IF;
-	FOR i IN 0 .. jsonb_array_length(p.languages) - 1 LOOP
-		IF NOT ch.term_exists('languages',
-		    p.languages->i->>'code') THEN
-			e := e || ch.err('/languages/' || i || '/code',
-			    'unknown', 'The language is not a code of the '
-			    'languages taxonomy.');
-		END IF;
-		IF (SELECT count(*) FROM jsonb_array_elements(p.languages) l
-		    WHERE l->>'code' = p.languages->i->>'code') > 1 THEN
-			e := e || ch.err('/languages/' || i || '/code',
-			    'duplicate', 'Each language is listed once.');
-		END IF;
-	END LOOP;
+	e := ch.check_spoken(e, '/languages', p.languages);
 	e := ch.check_codes(e, '/interests', 'activity_categories',
 	    p_doc->'interests', 'The interest');
 	IF p.home_place_id IS NOT NULL AND NOT EXISTS (

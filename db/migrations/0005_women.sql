@@ -18,28 +18,6 @@ LANGUAGE sql IMMUTABLE AS $$
 	    'networking'];
 $$;
 
--- Languages with levels as the API takes them ([{code, level}]): one
--- error per unknown or repeated language.
-CREATE FUNCTION ch.check_spoken(p_errors jsonb, p_field text, p jsonb)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-DECLARE
-	i	integer;
-BEGIN
-	FOR i IN 0 .. jsonb_array_length(coalesce(p, '[]')) - 1 LOOP
-		IF NOT ch.term_exists('languages', p->i->>'code') THEN
-			p_errors := p_errors || ch.err(p_field || '/' || i ||
-			    '/code', 'unknown', 'The language is not a code of '
-			    'the languages taxonomy.');
-		ELSIF (SELECT count(*) FROM jsonb_array_elements(p) l
-		    WHERE l->>'code' = p->i->>'code') > 1 THEN
-			p_errors := p_errors || ch.err(p_field || '/' || i ||
-			    '/code', 'duplicate', 'Each language is listed once.');
-		END IF;
-	END LOOP;
-	RETURN p_errors;
-END
-$$;
-
 -- ---------------------------------------------------------------------
 -- Tables
 
