@@ -47,7 +47,7 @@ static void	param_check(struct api_ctx *, const cJSON *, cJSON *,
 static cJSON	*query_value(const cJSON *, const char *);
 static void	errors_cb(void *, const char *, const char *, const char *);
 static int	body_check(struct http_request *, struct api_ctx *,
-		    const cJSON *, int, const char **, size_t *);
+		    const cJSON *, int, char **, size_t *);
 static const char *who_json(struct api_ctx *);
 static int	idempotency(struct http_request *, struct api_ctx *,
 		    const char *, size_t, const char **, char *);
@@ -269,11 +269,12 @@ param_check(struct api_ctx *ctx, const cJSON *entry, cJSON *filters,
 /*
  * Reads the JSON body (api_body_json: media type, UTF-8, nesting) and
  * checks it against the operation's request body schema: 422 with every
- * field error. On success *text is the body, valid and complete.
+ * field error. On success *text is the body as a string (the caller
+ * frees it with kore_free) and *len its length.
  */
 static int
 body_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
-    int merge_patch, const char **text, size_t *len)
+    int merge_patch, char **text, size_t *len)
 {
 	struct api_errors	 e;
 	const cJSON		*content, *schema;
@@ -311,8 +312,10 @@ body_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
 	}
 	api_errors_cleanup(&e);
 
-	*text = (const char *)req->http_body->data;
 	*len = req->http_body_length;
+	*text = kore_malloc(*len + 1);
+	memcpy(*text, req->http_body->data, *len);
+	(*text)[*len] = '\0';
 
 	return (KORE_RESULT_OK);
 }
@@ -549,24 +552,24 @@ int
 resource_create(struct http_request *req, struct api_ctx *ctx)
 {
 	const cJSON	*op;
-	const char	*body, *key;
-	char		 hash[crypto_hash_sha256_BYTES * 2 + 1], *copy;
+	const char	*key;
+	char		 hash[crypto_hash_sha256_BYTES * 2 + 1], *body;
 	size_t		 len;
 	int		 ret;
 
 	op = spec_operation("post", ctx->pattern);
 	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
-	    body_check(req, ctx, op, 0, &body, &len) != KORE_RESULT_OK ||
-	    idempotency(req, ctx, body, len, &key, hash) != KORE_RESULT_OK)
+	    body_check(req, ctx, op, 0, &body, &len) != KORE_RESULT_OK)
 		return (API_DONE);
+	if (idempotency(req, ctx, body, len, &key, hash) != KORE_RESULT_OK) {
+		kore_free(body);
+		return (API_DONE);
+	}
 
-	copy = kore_malloc(len + 1);
-	memcpy(copy, body, len);
-	copy[len] = '\0';
 	ret = db_query(req, ctx, ctx->sql, result_done,
 	    ctx->params[0] != NULL ? 5 : 4, who_json(ctx), key,
-	    key != NULL ? hash : NULL, copy, ctx->params[0]);
-	kore_free(copy);
+	    key != NULL ? hash : NULL, body, ctx->params[0]);
+	kore_free(body);
 
 	return (ret);
 }
@@ -580,25 +583,24 @@ int
 resource_update(struct http_request *req, struct api_ctx *ctx)
 {
 	const cJSON	*op;
-	const char	*body;
-	char		 versions[128], *copy;
+	char		 versions[128], *body;
 	size_t		 len;
 	int		 ret, patch;
 
 	patch = req->method == HTTP_METHOD_PATCH;
 	op = spec_operation(patch ? "patch" : "put", ctx->pattern);
 	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
-	    body_check(req, ctx, op, patch, &body, &len) != KORE_RESULT_OK ||
-	    if_match(req, ctx, patch, versions, sizeof(versions)) !=
-	    KORE_RESULT_OK)
+	    body_check(req, ctx, op, patch, &body, &len) != KORE_RESULT_OK)
 		return (API_DONE);
+	if (if_match(req, ctx, patch, versions, sizeof(versions)) !=
+	    KORE_RESULT_OK) {
+		kore_free(body);
+		return (API_DONE);
+	}
 
-	copy = kore_malloc(len + 1);
-	memcpy(copy, body, len);
-	copy[len] = '\0';
 	ret = db_query(req, ctx, ctx->sql, result_done, 4, who_json(ctx),
-	    ctx->params[0], versions[0] != '\0' ? versions : NULL, copy);
-	kore_free(copy);
+	    ctx->params[0], versions[0] != '\0' ? versions : NULL, body);
+	kore_free(body);
 
 	return (ret);
 }
