@@ -273,6 +273,12 @@ struct principal {
 struct route;
 struct password_task;
 
+typedef int (*api_handler)(struct http_request *, struct api_ctx *);
+
+/* Route flags (router.c). */
+#define ROUTE_ACCEPTED		0x01	/* create answers 202: queued work */
+#define ROUTE_RANKED		0x02	/* list ordered by an integer rank */
+
 struct api_ctx {
 	const struct route	*route;
 	const char		*pattern;	/* the route's path template */
@@ -287,7 +293,11 @@ struct api_ctx {
 	char			 fetch[24];	/* limit + 1, as query text */
 	struct db		 db;
 	struct principal	 who;
+	unsigned		 route_flags;	/* ROUTE_* */
 	struct password_task	*task;
+	/* Called when Kore wakes a request that slept for its own reasons
+	 * (not a query or a task), then cleared. */
+	api_handler		 resume;
 	void			*data;
 	void			(*data_free)(void *);
 };
@@ -300,8 +310,6 @@ struct api_errors {
 	struct kore_buf	buf;
 	int		count;
 };
-
-typedef int (*api_handler)(struct http_request *, struct api_ctx *);
 
 int	api_dispatch(struct http_request *);
 int	router_run(struct http_request *, struct api_ctx *);
@@ -414,6 +422,12 @@ int	resource_get(struct http_request *, struct api_ctx *);
 int	resource_create(struct http_request *, struct api_ctx *);
 int	resource_update(struct http_request *, struct api_ctx *);
 int	resource_delete(struct http_request *, struct api_ctx *);
+int	resource_result(struct http_request *, struct api_ctx *,
+	    struct kore_pgsql *);
+const char *resource_who(struct api_ctx *);
+
+/* matching.c */
+int	matching_job_get(struct http_request *, struct api_ctx *);
 
 /* taxonomies.c */
 int	taxonomies_list(struct http_request *, struct api_ctx *);

@@ -14,6 +14,7 @@
  *	create	$1 caller, $2 Idempotency-Key, $3 request hash, $4 body,
  *		$5 parent id (sub-resources)
  *	update	$1 caller, $2 id, $3 If-Match versions, $4 merge patch
+ *		(or whole body, PUT)[, $5 second path parameter]
  *	delete	$1 caller, $2 id[, $3 second path parameter], If-Match last
  * Results of get/create/update/delete are ch.result rows: version (ETag),
  * location (201), body, replayed (Idempotency-Key).
@@ -48,13 +49,10 @@ static cJSON	*query_value(const cJSON *, const char *);
 static void	errors_cb(void *, const char *, const char *, const char *);
 static int	body_check(struct http_request *, struct api_ctx *,
 		    const cJSON *, int, char **, size_t *);
-static const char *who_json(struct api_ctx *);
 static int	idempotency(struct http_request *, struct api_ctx *,
 		    const char *, size_t, const char **, char *);
 static int	if_match(struct http_request *, struct api_ctx *, int, char *,
 		    size_t);
-static int	result_done(struct http_request *, struct api_ctx *,
-		    struct kore_pgsql *);
 static int	list_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 
@@ -321,8 +319,8 @@ body_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
 }
 
 /* The caller as the SQL functions take it (ch.enter). */
-static const char *
-who_json(struct api_ctx *ctx)
+const char *
+resource_who(struct api_ctx *ctx)
 {
 	struct principal	*w = &ctx->who;
 	cJSON			*o;
@@ -427,9 +425,12 @@ if_match(struct http_request *req, struct api_ctx *ctx, int required,
 	return (KORE_RESULT_OK);
 }
 
-/* Answers a ch.result row. */
-static int
-result_done(struct http_request *req, struct api_ctx *ctx,
+/*
+ * Answers a ch.result row: 201 with its location (202 on a route that
+ * queues work), 200 with a body, 204 without.
+ */
+int
+resource_result(struct http_request *req, struct api_ctx *ctx,
     struct kore_pgsql *sql)
 {
 	const char	*location;
@@ -448,7 +449,9 @@ result_done(struct http_request *req, struct api_ctx *ctx,
 	if (!PQgetisnull(sql->result, 0, 1)) {
 		location = kore_pgsql_getvalue(sql, 0, 1);
 		http_response_header(req, "location", location);
-		return (api_json(req, ctx, 201, kore_pgsql_getvalue(sql, 0, 2),
+		return (api_json(req, ctx,
+		    (ctx->route_flags & ROUTE_ACCEPTED) ? 202 : 201,
+		    kore_pgsql_getvalue(sql, 0, 2),
 		    kore_pgsql_getlength(sql, 0, 2)));
 	}
 
@@ -458,7 +461,8 @@ result_done(struct http_request *req, struct api_ctx *ctx,
 
 /*
  * A list's cursors belong to its path and order: by distance with near,
- * else by time of change. Their first key is a distance or a timestamp.
+ * by rank on a ranked route, else by time of change. Their first key is a
+ * distance, a rank or a timestamp.
  */
 static const char *
 list_kind(struct api_ctx *ctx, char *buf, size_t len)
@@ -474,6 +478,9 @@ cursor_key_ok(struct api_ctx *ctx, const char *key)
 	char	*end;
 	double	 d;
 
+	if (ctx->route_flags & ROUTE_RANKED)
+		return (key[0] >= '1' && key[0] <= '9' && strlen(key) <= 9 &&
+		    strspn(key, "0123456789") == strlen(key));
 	if (codec_query_get(&ctx->query, "near") == NULL)
 		return (schema_format_ok("date-time", key));
 	d = strtod(key, &end);
@@ -527,7 +534,7 @@ resource_list(struct http_request *req, struct api_ctx *ctx)
 	cJSON_Delete(filters);
 
 	ret = db_query(req, ctx, ctx->sql, list_done,
-	    strstr(ctx->pattern, "{") != NULL ? 6 : 5, who_json(ctx), text,
+	    strstr(ctx->pattern, "{") != NULL ? 6 : 5, resource_who(ctx), text,
 	    present ? after[0] : NULL, present ? after[1] : NULL, ctx->fetch,
 	    ctx->params[0]);
 	codec_cursor_free(after, 2);
@@ -543,8 +550,8 @@ resource_get(struct http_request *req, struct api_ctx *ctx)
 	    NULL) != KORE_RESULT_OK)
 		return (API_DONE);
 
-	return (db_query(req, ctx, ctx->sql, result_done,
-	    ctx->params[1] != NULL ? 3 : 2, who_json(ctx), ctx->params[0],
+	return (db_query(req, ctx, ctx->sql, resource_result,
+	    ctx->params[1] != NULL ? 3 : 2, resource_who(ctx), ctx->params[0],
 	    ctx->params[1]));
 }
 
@@ -566,8 +573,8 @@ resource_create(struct http_request *req, struct api_ctx *ctx)
 		return (API_DONE);
 	}
 
-	ret = db_query(req, ctx, ctx->sql, result_done,
-	    ctx->params[0] != NULL ? 5 : 4, who_json(ctx), key,
+	ret = db_query(req, ctx, ctx->sql, resource_result,
+	    ctx->params[0] != NULL ? 5 : 4, resource_who(ctx), key,
 	    key != NULL ? hash : NULL, body, ctx->params[0]);
 	kore_free(body);
 
@@ -598,8 +605,10 @@ resource_update(struct http_request *req, struct api_ctx *ctx)
 		return (API_DONE);
 	}
 
-	ret = db_query(req, ctx, ctx->sql, result_done, 4, who_json(ctx),
-	    ctx->params[0], versions[0] != '\0' ? versions : NULL, body);
+	ret = db_query(req, ctx, ctx->sql, resource_result,
+	    ctx->params[1] != NULL ? 5 : 4, resource_who(ctx),
+	    ctx->params[0], versions[0] != '\0' ? versions : NULL, body,
+	    ctx->params[1]);
 	kore_free(body);
 
 	return (ret);
@@ -617,10 +626,10 @@ resource_delete(struct http_request *req, struct api_ctx *ctx)
 		return (API_DONE);
 
 	if (ctx->params[1] != NULL) {
-		return (db_query(req, ctx, ctx->sql, result_done, 3,
-		    who_json(ctx), ctx->params[0], ctx->params[1]));
+		return (db_query(req, ctx, ctx->sql, resource_result, 3,
+		    resource_who(ctx), ctx->params[0], ctx->params[1]));
 	}
 
-	return (db_query(req, ctx, ctx->sql, result_done, 3, who_json(ctx),
+	return (db_query(req, ctx, ctx->sql, resource_result, 3, resource_who(ctx),
 	    ctx->params[0], versions[0] != '\0' ? versions : NULL));
 }

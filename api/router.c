@@ -20,6 +20,7 @@ struct route {
 	unsigned	 roles;		/* who may call it; PUBLIC: anyone */
 	api_handler	 handler;
 	const char	*sql;		/* for the generic handlers of resource.c */
+	unsigned	 flags;		/* ROUTE_* */
 };
 
 #define PUBLIC		0u
@@ -30,12 +31,16 @@ struct route {
 #define SELF		ROLE_BIT(ROLE_PARTICIPANT)
 #define MENTOR		ROLE_BIT(ROLE_MENTOR)
 #define DISTRICT_STAFF	(COORD | ASSIST)
+#define PROPOSAL_ROLES	(DISTRICT_STAFF | ORG | MENTOR | SELF)
 
 /*
  * Every route of the API and the roles that may call it (DESIGN.md
  * section 6); openapi/openapi.yaml documents each one. Finer rules (own
  * district, own record) are the handler's, through auth.c.
  */
+/* Most routes have no flags: the table leaves them out. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct route routes[] = {
 	{ HTTP_METHOD_GET,	"/healthz",		PUBLIC, health_live, NULL },
 	{ HTTP_METHOD_GET,	"/readyz",		PUBLIC, health_ready, NULL },
@@ -182,11 +187,38 @@ static const struct route routes[] = {
 	    resource_delete, SQL_GET_BY("ch.registration_cancel") },
 	{ HTTP_METHOD_GET,	"/v1/reports/women",	ADMIN | COORD,
 	    resource_get, SQL_GET("ch.women_report") },
+	{ HTTP_METHOD_POST,	"/v1/matching/jobs",	ADMIN | DISTRICT_STAFF,
+	    resource_create, SQL_CREATE("ch.matching_job_create"),
+	    ROUTE_ACCEPTED },
+	{ HTTP_METHOD_GET,	"/v1/matching/jobs/{id}", ADMIN | DISTRICT_STAFF,
+	    matching_job_get, NULL },
+	{ HTTP_METHOD_DELETE,	"/v1/matching/jobs/{id}", ADMIN | DISTRICT_STAFF,
+	    resource_delete, SQL_DELETE("ch.matching_job_cancel") },
+	{ HTTP_METHOD_GET,	"/v1/matching/jobs/{id}/proposals",
+	    ADMIN | DISTRICT_STAFF, resource_list,
+	    SQL_LIST_OF("ch.matching_job_proposals"), ROUTE_RANKED },
+	{ HTTP_METHOD_GET,	"/v1/matching/settings/{district}/{programme}",
+	    ADMIN | DISTRICT_STAFF, resource_get, SQL_SETTINGS_GET },
+	{ HTTP_METHOD_PUT,	"/v1/matching/settings/{district}/{programme}",
+	    COORD, resource_update, SQL_SETTINGS_PUT },
+	{ HTTP_METHOD_GET,	"/v1/proposals",	PROPOSAL_ROLES,
+	    resource_list, SQL_LIST("ch.proposal_list") },
+	{ HTTP_METHOD_GET,	"/v1/proposals/{id}",	PROPOSAL_ROLES,
+	    resource_get, SQL_GET("ch.proposal_get") },
+	{ HTTP_METHOD_POST,	"/v1/proposals/{id}/approve", DISTRICT_STAFF,
+	    resource_create, SQL_CREATE_OF("ch.proposal_approve") },
+	{ HTTP_METHOD_POST,	"/v1/proposals/{id}/reject", DISTRICT_STAFF,
+	    resource_create, SQL_CREATE_OF("ch.proposal_reject") },
+	{ HTTP_METHOD_POST,	"/v1/proposals/{id}/accept", PROPOSAL_ROLES,
+	    resource_create, SQL_CREATE_OF("ch.proposal_accept") },
+	{ HTTP_METHOD_POST,	"/v1/proposals/{id}/decline", PROPOSAL_ROLES,
+	    resource_create, SQL_CREATE_OF("ch.proposal_decline") },
 #if defined(CH_BENCH_ROUTES)
 	{ HTTP_METHOD_GET,	"/bench/districts-cjson/{id}", PUBLIC,
 	    districts_one_cjson, NULL },
 #endif
 };
+#pragma GCC diagnostic pop
 
 #define ROUTE_COUNT	(sizeof(routes) / sizeof(routes[0]))
 #define ROUTE_SEGMENTS	16
@@ -294,11 +326,19 @@ api_dispatch(struct http_request *req)
 	struct api_ctx		*ctx;
 	char			*seg[ROUTE_SEGMENTS], *params[ROUTE_PARAMS_MAX];
 	const char		*hdr, *bad;
+	api_handler		 h;
 	int			 i, nseg, method, allowed, ret, err;
 
 	if ((ctx = http_state_get(req)) != NULL) {
-		ret = ctx->task != NULL ? password_drive(req, ctx) :
-		    db_drive(req, ctx);
+		if (ctx->task != NULL) {
+			ret = password_drive(req, ctx);
+		} else if (ctx->resume != NULL) {
+			h = ctx->resume;
+			ctx->resume = NULL;
+			ret = h(req, ctx);
+		} else {
+			ret = db_drive(req, ctx);
+		}
 		goto out;
 	}
 
@@ -357,6 +397,7 @@ api_dispatch(struct http_request *req)
 	ctx->route = r;
 	ctx->pattern = r->pattern;
 	ctx->sql = r->sql;
+	ctx->route_flags = r->flags;
 
 	if (req->query_string != NULL)
 		ctx->query_copy = kore_strdup(req->query_string);

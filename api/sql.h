@@ -34,4 +34,12 @@
 	"SELECT version, location, body, replayed FROM " fn                 \
 	"($1::jsonb, $2::uuid, $3)"
 
+/* Matching settings: two path parameters, district and programme. */
+#define SQL_SETTINGS_GET \
+	"SELECT version, location, body, replayed FROM "                   \
+	"ch.matching_settings_get($1::jsonb, $2, $3)"
+#define SQL_SETTINGS_PUT \
+	"SELECT version, location, body, replayed FROM "                   \
+	"ch.matching_settings_put($1::jsonb, $2, $5, $3::int[], $4::jsonb)"
+
 #endif /* CH_SQL_H */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops the local stack: a private PostgreSQL cluster, the
-# migrations and demo data, and Kore with the API module.
+# migrations and demo data, the ch-matcher worker pool, and Kore with the
+# API module.
 #
 # usage: stack.sh run|up|down|db-up|db-down|db-url|status
 #
@@ -11,6 +12,9 @@
 #   CH_DATABASE_URL    use this database instead of a private cluster
 #   CH_DATABASE_OWNER_URL  role that runs migrations (default: CH_DATABASE_URL)
 #   CH_API_MODULE      the module to load (build/api.so)
+#   CH_MATCHER_BIN     the ch-matcher binary (build/ch-matcher); its own
+#                      CH_MATCHER_* variables pass through (see
+#                      matcher/daemon/README.md)
 #   CH_DEMO_DATA       load db/demo/*.sql (1)
 #   CH_PG_FAST         throwaway cluster without fsync, for tests (0)
 #   CH_JWT_SECRET      token signing secret; generated under the run
@@ -24,6 +28,7 @@ host=${CH_HOST:-127.0.0.1}
 port=${CH_PORT:-8080}
 workers=${CH_WORKERS:-2}
 module=${CH_API_MODULE:-$top/build/release/api.so}
+matcher=${CH_MATCHER_BIN:-$top/build/ch-matcher}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -245,9 +250,21 @@ api_start() {
 	wait_ready $!
 }
 
+# The worker pool, in the background, logging to the run directory.
+matcher_start() {
+	[ -x "$matcher" ] || die "$matcher is missing (make build)"
+	setsid "$matcher" \
+	    >>"$run_dir/matcher.log" 2>&1 </dev/null &
+	echo $! >"$run_dir/matcher.pid"
+	sleep 0.2
+	kill -0 "$(cat "$run_dir/matcher.pid")" 2>/dev/null ||
+	    die "ch-matcher exited during start-up, see $run_dir/matcher.log"
+}
+
 api_stop() {
 	local pid
-	for f in "$run_dir/kore.launcher.pid" "$run_dir/kore.pid"; do
+	for f in "$run_dir/kore.launcher.pid" "$run_dir/kore.pid" \
+	    "$run_dir/matcher.pid"; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
 		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -279,6 +296,8 @@ run)
 	  TOKEN=\$(make -s token ROLE=coordinator DISTRICT=16051)
 	  curl -H "Authorization: Bearer \$TOKEN" http://$host:$port/v1/me
 	MSG
+	matcher_start
+	trap 'api_stop; pg_stop' EXIT
 	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" &
 	kore_pid=$!
 	trap 'kill -TERM $kore_pid 2>/dev/null; wait $kore_pid; exit 130' INT TERM
@@ -286,8 +305,11 @@ run)
 	;;
 up)
 	db_setup
+	api_env
+	matcher_start
 	api_start
-	echo "stack: API on http://$host:$port, logs in $run_dir/kore.log"
+	echo "stack: API on http://$host:$port, logs in $run_dir/kore.log" \
+	    "and $run_dir/matcher.log"
 	;;
 down)
 	api_stop
