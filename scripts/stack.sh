@@ -3,7 +3,7 @@
 # migrations and demo data, the ch-matcher worker pool, and Kore with the
 # API module.
 #
-# usage: stack.sh run|up|down|db-up|db-down|db-url|status
+# usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|status
 #
 # Environment (all optional):
 #   CH_RUN_DIR         where the cluster, pid files and logs live (.run)
@@ -261,21 +261,27 @@ matcher_start() {
 	    die "ch-matcher exited during start-up, see $run_dir/matcher.log"
 }
 
-api_stop() {
+# SIGTERM, five seconds to finish, then SIGKILL.
+stop_pidfile() {
 	local pid
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$1"
+}
+
+api_stop() {
+	local f
 	for f in "$run_dir/kore.launcher.pid" "$run_dir/kore.pid" \
 	    "$run_dir/matcher.pid"; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid" 2>/dev/null || true
-			for _ in $(seq 1 50); do
-				kill -0 "$pid" 2>/dev/null || break
-				sleep 0.1
-			done
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-		rm -f "$f"
+		stop_pidfile "$f"
 	done
 }
 
@@ -315,6 +321,13 @@ down)
 	api_stop
 	pg_stop
 	;;
+matcher-start)
+	api_env
+	matcher_start
+	;;
+matcher-stop)
+	stop_pidfile "$run_dir/matcher.pid"
+	;;
 db-up)
 	db_setup
 	;;
@@ -331,7 +344,7 @@ token)
 	demo_token "${2:-}" "${3:-}"
 	;;
 *)
-	echo "usage: stack.sh run|up|down|db-up|db-down|db-url|db-owner-url|token ROLE [DISTRICT]" >&2
+	echo "usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|db-owner-url|token ROLE [DISTRICT]" >&2
 	exit 2
 	;;
 esac
