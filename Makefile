@@ -52,6 +52,7 @@ DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 		   libcmocka-dev valgrind
 
 include matcher/engine/engine.mk
+include matcher/daemon/daemon.mk
 
 .PHONY: all deps build api unit-test test test-api lint-openapi run up down token \
 	bench import-places clean
@@ -81,7 +82,7 @@ openapi/node_modules/.stamp: openapi/package.json openapi/package-lock.json
 	@touch $@
 
 # ---------------------------------------------------------------- build
-build: deps api
+build: deps api matcher
 
 api: $(BUILD)/api.so build/ch-config-check build/bench/api.so
 

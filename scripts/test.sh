@@ -22,12 +22,17 @@ if [ -f matcher/engine/engine.mk ]; then
 	make --no-print-directory -s engine-valgrind
 fi
 
+section "ch-matcher"
+make --no-print-directory -s matcher-test
+make --no-print-directory -s matcher-test SAN=1
+
 section "HTTP tests (release build)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api
 
 section "HTTP tests (ASan + UBSan build)"
-make --no-print-directory -s build/san/api.so SAN=1
+make --no-print-directory -s build/san/api.so build/san/ch-matcher SAN=1
 CH_TEST_MODULE=$PWD/build/san/api.so \
+CH_MATCHER_BIN=$PWD/build/san/ch-matcher \
 CH_PRELOAD="$(cc -print-file-name=libasan.so)" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

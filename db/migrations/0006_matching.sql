@@ -1071,13 +1071,20 @@ BEGIN
 END
 $$;
 
--- Cancels a queued job; one that runs or ran is a 409.
+-- Cancels a queued job; one that runs or ran is a 409. Whoever asked
+-- for it, or a coordinator of its district, may cancel it.
 CREATE FUNCTION ch.matching_job_cancel(p_who jsonb, p_id uuid,
     p_if_match integer[])
 RETURNS ch.result LANGUAGE plpgsql AS $$
 DECLARE
 	j	ch.matching_job := ch.matching_job_load(p_who, p_id, true);
 BEGIN
+	IF NOT (coalesce(j.created_by_user::text = p_who->>'user', false)
+	    OR (p_who->>'role' = 'coordinator'
+		AND p_who->>'district' = ANY (j.district_ids))) THEN
+		PERFORM ch.fail(403, 'A job is cancelled by whoever asked for '
+		    'it or by the district''s coordinator.');
+	END IF;
 	IF NOT ch.if_match_ok(j.version, p_if_match) THEN
 		PERFORM ch.fail(412, 'The job changed since you read it.');
 	END IF;
@@ -1134,7 +1141,7 @@ BEGIN
 	    'participant', ch.proposal_person(x.participant_id),
 	    'offer_id', x.offer_id, 'mentor_id', x.mentor_id,
 	    'candidate', cand, 'district_id', x.district_id,
-	    'score', x.score / 100.0, 'rank', x.rank,
+	    'score', round(x.score / 100.0, 2), 'rank', x.rank,
 	    'explanation', x.explanation,
 	    'reviewed_at', x.reviewed_at,
 	    'reviewed_by', CASE WHEN staff THEN x.reviewed_by END,

@@ -1,0 +1,81 @@
+"""Shared helpers of the matching tests: jobs submitted and awaited
+through the API the way a client would, and proposals read back."""
+
+import time
+
+from partners_util import hdr, unique
+
+__all__ = ["submit", "await_job", "run_job", "job_proposals", "act",
+           "suggest"]
+
+
+def submit(api, caller, body, expect=202, **headers):
+    r = api.request("POST", "/v1/matching/jobs",
+                    headers=hdr(caller.token, **headers), json=body)
+    assert r.status_code == expect, (r.status_code, r.text)
+    if expect == 202:
+        job = r.json()
+        assert r.headers["Location"] == "/v1/matching/jobs/" + job["id"]
+        assert job["status"] in ("queued", "running", "succeeded")
+    return r
+
+
+def await_job(api, caller, job_id, rounds=12):
+    """The job once it finished, waiting with Prefer: wait (bounded)."""
+    for _ in range(rounds):
+        r = api.get("/v1/matching/jobs/" + job_id,
+                    headers=hdr(caller.token, Prefer="wait=10"))
+        assert r.status_code == 200, r.text
+        job = r.json()
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+    raise AssertionError("job %s did not finish: %s" % (job_id, job))
+
+
+def job_proposals(api, caller, job_id):
+    items, cursor = [], None
+    while True:
+        params = {"limit": 50}
+        if cursor:
+            params["cursor"] = cursor
+        r = api.get("/v1/matching/jobs/%s/proposals" % job_id,
+                    headers=hdr(caller.token), params=params)
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            return items
+
+
+def run_job(api, caller, body):
+    """Submits, awaits success and returns (job, proposals)."""
+    job = submit(api, caller, body).json()
+    job = await_job(api, caller, job["id"])
+    assert job["status"] == "succeeded", job
+    return job, job_proposals(api, caller, job["id"])
+
+
+def suggest(api, caller, pid, programme="partners", k=20, **fields):
+    return run_job(api, caller, {"kind": "suggest", "programme": programme,
+                                 "participant_id": pid, "k": k, **fields})
+
+
+def act(api, caller, proposal_id, action, body=None, expect=200, **headers):
+    r = api.request("POST", "/v1/proposals/%s/%s" % (proposal_id, action),
+                    headers=hdr(caller.token, **headers),
+                    json=body if body is not None else {})
+    assert r.status_code == expect, (action, r.status_code, r.text)
+    return r
+
+
+def unique_key():
+    return unique("key")
+
+
+def wait_for(predicate, seconds=20):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
