@@ -1,0 +1,292 @@
+/* main.c: ch-matcher: configuration, signals and the threads. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#ifndef CH_MATCHER_VERSION
+#define CH_MATCHER_VERSION	"dev"
+#endif
+
+#define EXIT_CONFIG	2
+
+static int	env_uint(const char *, unsigned int, unsigned int,
+		    unsigned int, unsigned int *);
+static int	config_load(struct config *);
+static int	make_pipe(int *);
+static void	wake(int);
+static void	usage(void);
+
+int
+matcher_stopping(struct matcher *m)
+{
+	return (atomic_load(&m->stopping));
+}
+
+int
+wait_fds(int a, int b, int ms)
+{
+	struct pollfd	pfd[2];
+	nfds_t		n;
+	int		r;
+
+	n = 0;
+	if (a >= 0) {
+		pfd[n].fd = a;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
+	}
+	if (b >= 0) {
+		pfd[n].fd = b;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
+	}
+	if (poll(pfd, n, ms) <= 0)
+		return (0);
+	r = 0;
+	if (a >= 0 && pfd[0].revents != 0)
+		r |= WAIT_A;
+	if (b >= 0 && pfd[a >= 0 ? 1 : 0].revents != 0)
+		r |= WAIT_B;
+	return (r);
+}
+
+/*
+ * An unsigned setting from the environment: unset or empty gives def;
+ * anything but digits in [min, max] is refused with a message (-1).
+ */
+static int
+env_uint(const char *name, unsigned int def, unsigned int min,
+    unsigned int max, unsigned int *out)
+{
+	const char		*s, *p;
+	unsigned long long	 v;
+
+	s = getenv(name);
+	if (s == NULL || *s == '\0') {
+		*out = def;
+		return (0);
+	}
+	v = 0;
+	for (p = s; *p >= '0' && *p <= '9' && v <= max; p++)
+		v = v * 10 + (unsigned long long)(*p - '0');
+	if (*p != '\0' || v < min || v > max) {
+		fprintf(stderr, "ch-matcher: %s must be an integer from %u to "
+		    "%u, not \"%.40s\"\n", name, min, max, s);
+		return (-1);
+	}
+	*out = (unsigned int)v;
+	return (0);
+}
+
+static int
+config_load(struct config *cfg)
+{
+	PQconninfoOption	*opts;
+	const char		*s;
+	char			*msg, host[MATCHER_NAME_MAX];
+	size_t			 i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	s = getenv("CH_DATABASE_URL");
+	if (s == NULL || *s == '\0') {
+		fprintf(stderr, "ch-matcher: CH_DATABASE_URL is required\n");
+		return (-1);
+	}
+	msg = NULL;
+	if ((opts = PQconninfoParse(s, &msg)) == NULL) {
+		fprintf(stderr, "ch-matcher: CH_DATABASE_URL is not a "
+		    "connection string or URI: %s", msg != NULL ? msg :
+		    "out of memory\n");
+		PQfreemem(msg);
+		return (-1);
+	}
+	PQconninfoFree(opts);
+	cfg->database_url = s;
+
+	if (env_uint("CH_MATCHER_WORKERS", 2, 1, MATCHER_WORKERS_MAX,
+	    &cfg->workers) == -1 ||
+	    env_uint("CH_MATCHER_LEASE_SECONDS", 30, 2, 3600,
+	    &cfg->lease_s) == -1 ||
+	    env_uint("CH_MATCHER_POLL_MS", 1000, 10, 60000,
+	    &cfg->poll_ms) == -1 ||
+	    env_uint("CH_MATCHER_SWEEP_SECONDS", 60, 1, 86400,
+	    &cfg->sweep_s) == -1)
+		return (-1);
+
+	s = getenv("CH_MATCHER_NAME");
+	if (s != NULL && *s != '\0') {
+		for (i = 0; s[i] >= 0x20 && s[i] <= 0x7e; i++)
+			;
+		if (s[i] != '\0' || i > MATCHER_NAME_MAX) {
+			fprintf(stderr, "ch-matcher: CH_MATCHER_NAME must be "
+			    "1 to %d printable ASCII characters\n",
+			    MATCHER_NAME_MAX);
+			return (-1);
+		}
+		(void)snprintf(cfg->name, sizeof(cfg->name), "%s", s);
+	} else {
+		if (gethostname(host, sizeof(host)) == -1)
+			(void)snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		(void)snprintf(cfg->name, sizeof(cfg->name), "%.100s:%ld",
+		    host, (long)getpid());
+	}
+
+	cfg->log_level = LOG_INFO;
+	s = getenv("CH_LOG_LEVEL");
+	if (s != NULL && *s != '\0' &&
+	    log_level_parse(s, &cfg->log_level) == -1) {
+		fprintf(stderr, "ch-matcher: CH_LOG_LEVEL must be debug, info, "
+		    "warn or error, not \"%.40s\"\n", s);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+make_pipe(int *fd)
+{
+	int	i;
+
+	if (pipe(fd) == -1)
+		return (-1);
+	for (i = 0; i < 2; i++) {
+		if (fcntl(fd[i], F_SETFD, FD_CLOEXEC) == -1 ||
+		    fcntl(fd[i], F_SETFL, O_NONBLOCK) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The pipe stays readable: every thread that polls it sees the news. */
+static void
+wake(int fd)
+{
+	ssize_t	n;
+
+	do {
+		n = write(fd, "x", 1);
+	} while (n == -1 && errno == EINTR);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ch-matcher\n"
+	    "Configured by the environment: CH_DATABASE_URL (required),\n"
+	    "CH_MATCHER_WORKERS, CH_MATCHER_LEASE_SECONDS,\n"
+	    "CH_MATCHER_POLL_MS, CH_MATCHER_SWEEP_SECONDS, CH_MATCHER_NAME,\n"
+	    "CH_LOG_LEVEL"
+	    " (see matcher/daemon/README.md).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct matcher	 m;
+	struct worker		*w[MATCHER_WORKERS_MAX];
+	pthread_t		 tid[MATCHER_WORKERS_MAX], hb;
+	struct log_line		 l;
+	sigset_t		 set;
+	unsigned int		 i, started;
+	int			 sig, hb_started, rc;
+
+	(void)argv;
+	if (argc > 1) {
+		usage();
+		return (EXIT_CONFIG);
+	}
+	if (config_load(&m.cfg) == -1)
+		return (EXIT_CONFIG);
+	log_set_level(m.cfg.log_level);
+	if (!PQisthreadsafe()) {
+		fprintf(stderr, "ch-matcher: libpq is not thread-safe\n");
+		return (1);
+	}
+
+	/* Signals go to sigwait below, never to a worker thread. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    make_pipe(m.stop_fd) == -1 || make_pipe(m.hb_fd) == -1 ||
+	    pthread_mutex_init(&m.lock, NULL) != 0 ||
+	    (m.held = calloc(m.cfg.workers, sizeof(*m.held))) == NULL) {
+		fprintf(stderr, "ch-matcher: cannot set up: %s\n",
+		    strerror(errno));
+		return (1);
+	}
+	atomic_init(&m.stopping, 0);
+	atomic_init(&m.hb_stopping, 0);
+
+	if (log_begin(&l, LOG_INFO, "started")) {
+		log_str(&l, "name", m.cfg.name);
+		log_str(&l, "version", CH_MATCHER_VERSION);
+		log_int(&l, "workers", m.cfg.workers);
+		log_int(&l, "lease_seconds", m.cfg.lease_s);
+		log_int(&l, "poll_ms", m.cfg.poll_ms);
+		log_int(&l, "sweep_seconds", m.cfg.sweep_s);
+		log_int(&l, "pid", (long long)getpid());
+		log_end(&l);
+	}
+
+	rc = 0;
+	hb_started = pthread_create(&hb, NULL, heartbeat_main, &m) == 0;
+	for (started = 0; hb_started && started < m.cfg.workers; started++) {
+		if ((w[started] = worker_new(&m, started)) == NULL)
+			break;
+		if (pthread_create(&tid[started], NULL, worker_main,
+		    w[started]) != 0) {
+			worker_free(w[started]);
+			break;
+		}
+	}
+	if (!hb_started || started < m.cfg.workers) {
+		if (log_begin(&l, LOG_ERROR, "start_failed")) {
+			log_int(&l, "threads", started);
+			log_end(&l);
+		}
+		rc = 1;
+		sig = 0;
+	} else {
+		while (sigwait(&set, &sig) != 0)
+			;
+	}
+
+	if (log_begin(&l, LOG_INFO, "stopping")) {
+		log_str(&l, "signal", sig == SIGTERM ? "SIGTERM" :
+		    sig == SIGINT ? "SIGINT" : "none");
+		log_end(&l);
+	}
+	atomic_store(&m.stopping, 1);
+	wake(m.stop_fd[1]);
+	for (i = 0; i < started; i++) {
+		pthread_join(tid[i], NULL);
+		worker_free(w[i]);
+	}
+	/* Leases were kept up until the last job was stored. */
+	atomic_store(&m.hb_stopping, 1);
+	wake(m.hb_fd[1]);
+	if (hb_started)
+		pthread_join(hb, NULL);
+	free(m.held);
+	(void)pthread_mutex_destroy(&m.lock);
+	for (i = 0; i < 2; i++) {
+		(void)close(m.stop_fd[i]);
+		(void)close(m.hb_fd[i]);
+	}
+	if (log_begin(&l, LOG_INFO, "stopped"))
+		log_end(&l);
+	return (rc);
+}
