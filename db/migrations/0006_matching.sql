@@ -380,8 +380,8 @@ $$;
 
 -- The candidates of a programme change rarely and are the bulk of every
 -- job's input, so their JSON is built once per epoch: any write that
--- changes them (offers, mentors, places, a proposal that holds a place
--- or stops holding one) moves the programme's epoch on, in the same
+-- changes them (offers, mentors, places, weights, a proposal that holds a
+-- place or stops holding one) moves the programme's epoch on, in the same
 -- transaction. A job reads the epoch and then the cached document, which
 -- is never older than that epoch.
 CREATE TABLE ch.matching_epoch (
@@ -396,6 +396,8 @@ CREATE TABLE ch.matching_candidates (
 	doc		text NOT NULL,
 	PRIMARY KEY (programme, epoch)
 );
+-- Read whole for every job: not worth compressing.
+ALTER TABLE ch.matching_candidates ALTER COLUMN doc SET STORAGE EXTERNAL;
 
 CREATE FUNCTION ch.matching_epoch_bump() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
@@ -410,6 +412,9 @@ CREATE TRIGGER offer_epoch AFTER INSERT OR UPDATE OR DELETE ON ch.offer
 CREATE TRIGGER mentor_epoch AFTER INSERT OR UPDATE OR DELETE ON ch.mentor
 	FOR EACH STATEMENT EXECUTE FUNCTION ch.matching_epoch_bump('women');
 CREATE TRIGGER place_epoch AFTER INSERT OR UPDATE OR DELETE ON ch.place
+	FOR EACH STATEMENT
+	EXECUTE FUNCTION ch.matching_epoch_bump('partners', 'women');
+CREATE TRIGGER settings_epoch AFTER UPDATE ON ch.matching_settings
 	FOR EACH STATEMENT
 	EXECUTE FUNCTION ch.matching_epoch_bump('partners', 'women');
 CREATE TRIGGER proposal_epoch AFTER UPDATE OF status ON ch.proposal
@@ -476,6 +481,8 @@ BEGIN
 END
 $$;
 
+-- The part of every job's input that only changes with the epoch: the
+-- candidates and the districts' weights, as members of a JSON object.
 CREATE FUNCTION ch.job_candidates(p_programme text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -488,7 +495,13 @@ BEGIN
 	IF FOUND THEN
 		RETURN d;
 	END IF;
-	d := ch.job_candidates_build(p_programme);
+	d := '"candidates": ' || ch.job_candidates_build(p_programme)
+	    || ', "default_weights": ' || ch.job_weights(
+		ch.matching_default_weights(p_programme))::text
+	    || ', "weights": ' || (SELECT coalesce(jsonb_agg(
+		jsonb_build_object('district', s.district_id::integer,
+		'w', ch.job_weights(s.weights))), '[]') FROM ch.matching_settings s
+		WHERE s.programme = p_programme)::text;
 	INSERT INTO ch.matching_candidates (programme, epoch, doc)
 	VALUES (p_programme, e, d) ON CONFLICT DO NOTHING;
 	DELETE FROM ch.matching_candidates
@@ -542,12 +555,7 @@ BEGIN
 	    'k', j.k,
 	    'min_score', 100 * coalesce(j.min_score, (SELECT s.min_score
 		FROM ch.matching_settings s WHERE s.programme = j.programme
-		AND s.district_id = j.district_ids[1]), 0),
-	    'default_weights', ch.job_weights(
-		ch.matching_default_weights(j.programme)),
-	    'weights', (SELECT jsonb_agg(jsonb_build_object('district',
-		s.district_id::integer, 'w', ch.job_weights(s.weights))) FROM ch.matching_settings s
-		WHERE s.programme = j.programme));
+		AND s.district_id = j.district_ids[1]), 0));
 
 	doc := doc || jsonb_build_object('subjects', (SELECT coalesce(
 	    jsonb_agg(jsonb_build_object('id', p.id,
@@ -619,8 +627,9 @@ BEGIN
 		FROM ch.tandem t
 		WHERE j.programme = 'women'
 		    AND t.participant_id = ANY (subjects)) x));
-	-- The candidates, built once per change of the data they come from.
-	RETURN '{"candidates": ' || ch.job_candidates(j.programme) || ', '
+	-- The candidates and weights, built once per change of the data
+	-- they come from.
+	RETURN '{' || ch.job_candidates(j.programme) || ', '
 	    || substr(doc::text, 2);
 END
 $$;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "input.h"
 
 #ifndef CH_MATCHER_VERSION
 #define CH_MATCHER_VERSION	"dev"
@@ -23,6 +24,7 @@ static int	config_load(struct config *);
 static int	make_pipe(int *);
 static void	wake(int);
 static void	usage(void);
+static int	solve(void);
 
 int
 matcher_stopping(struct matcher *m)
@@ -183,11 +185,67 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ch-matcher\n"
+	    "       ch-matcher --solve < job-input.json\n"
 	    "Configured by the environment: CH_DATABASE_URL (required),\n"
 	    "CH_MATCHER_WORKERS, CH_MATCHER_LEASE_SECONDS,\n"
 	    "CH_MATCHER_POLL_MS, CH_MATCHER_SWEEP_SECONDS, CH_MATCHER_NAME,\n"
 	    "CH_LOG_LEVEL"
 	    " (see matcher/daemon/README.md).\n");
+}
+
+/*
+ * --solve: one job input document (as ch.job_input returns it) on stdin,
+ * the result document (as ch.job_complete takes it) on stdout. No
+ * database: for checking what the pool stored against the engine, and for
+ * looking into a job by hand.
+ */
+static int
+solve(void)
+{
+	struct input_job	 in;
+	struct input_result	 out;
+	char			 err[256], *doc, *p;
+	size_t			 len, cap;
+	ssize_t			 n;
+
+	cap = 1 << 16;
+	len = 0;
+	if ((doc = malloc(cap)) == NULL)
+		return (1);
+	while ((n = read(STDIN_FILENO, doc + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			if (cap > (1u << 30) || (p = realloc(doc, cap * 2)) == NULL) {
+				free(doc);
+				fprintf(stderr, "ch-matcher: input too large\n");
+				return (1);
+			}
+			doc = p;
+			cap *= 2;
+		}
+	}
+	if (n < 0) {
+		free(doc);
+		fprintf(stderr, "ch-matcher: reading stdin: %s\n", strerror(errno));
+		return (1);
+	}
+	if (input_parse(doc, len, NULL, &in, err, sizeof(err)) != INPUT_OK) {
+		free(doc);
+		fprintf(stderr, "ch-matcher: %s\n", err);
+		return (EXIT_CONFIG);
+	}
+	free(doc);
+	if (input_run(&in, &out, err, sizeof(err)) != INPUT_OK) {
+		input_free(&in);
+		fprintf(stderr, "ch-matcher: %s\n", err);
+		return (EXIT_CONFIG);
+	}
+	input_free(&in);
+	fwrite(out.json, 1, out.len, stdout);
+	putchar('\n');
+	input_result_free(&out);
+
+	return (fflush(stdout) == 0 ? 0 : 1);
 }
 
 int
@@ -201,7 +259,8 @@ main(int argc, char **argv)
 	unsigned int		 i, started;
 	int			 sig, hb_started, rc;
 
-	(void)argv;
+	if (argc == 2 && strcmp(argv[1], "--solve") == 0)
+		return (solve());
 	if (argc > 1) {
 		usage();
 		return (EXIT_CONFIG);
