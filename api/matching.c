@@ -211,8 +211,15 @@ job_read(struct http_request *req, struct api_ctx *ctx)
 {
 	struct job_waiter	*w = ctx->data;
 
-	if (w != NULL)
+	if (w != NULL) {
 		w->notified = 0;
+		/* Woken by a notification: the timer of that sleep goes, so
+		 * that at most one is ever armed for the waiter. */
+		if (w->timer != NULL) {
+			kore_timer_remove(w->timer);
+			w->timer = NULL;
+		}
+	}
 	return (db_query(req, ctx, SQL_JOB_GET, job_read_done, 2,
 	    resource_who(ctx), ctx->params[0]));
 }
