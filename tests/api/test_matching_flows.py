@@ -14,7 +14,7 @@ from matching_util import (act, await_job, job_proposals, run_job, submit,
 from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, hdr,
                            new_offer, new_participant, place, place_of,
                            read, unique, withdraw)
-from women_util import active_mentor, new_mentee, problem
+from women_util import active_mentor, merge_patch, new_mentee, problem
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PARTNERS_FEATURES = ["interest", "language", "distance", "availability",
@@ -340,11 +340,8 @@ def test_closed_offer_invalidates(api, who):
     f = offer_for(api, who, "wo")
     x = pending_for(api, who, p["id"], f["id"])
     act(api, who["assist"], x["id"], "approve")
-    r = api.request("PATCH", "/v1/offers/" + f["id"],
-                    headers=hdr(who["org"].token, If_Match="*",
-                                Content_Type="application/merge-patch+json"),
-                    data=json.dumps({"status": "closed"}))
-    assert r.status_code == 200, r.text
+    merge_patch(api, who["org"].token, "/v1/offers/" + f["id"],
+                {"status": "closed"})
     x = read(api, who["assist"].token, "/v1/proposals/" + x["id"]).json()
     assert (x["status"], x["invalidated_reason"]) == \
         ("invalidated", "offer_not_open")
@@ -362,11 +359,8 @@ def test_paused_mentor_invalidates(api, who):
                         home_place_id=place_of(api, "99084")["id"])
     _, props = suggest(api, who["assist"], mentee["id"], programme="women")
     x = [y for y in props if y["mentor_id"] == m["id"]][0]
-    r = api.request("PATCH", "/v1/mentors/" + m["id"],
-                    headers=hdr(acct.token, If_Match="*",
-                                Content_Type="application/merge-patch+json"),
-                    data=json.dumps({"status": "paused"}))
-    assert r.status_code == 200, r.text
+    merge_patch(api, acct.token, "/v1/mentors/" + m["id"],
+                {"status": "paused"})
     x = read(api, who["assist"].token, "/v1/proposals/" + x["id"]).json()
     assert (x["status"], x["invalidated_reason"]) == \
         ("invalidated", "mentor_not_active")
