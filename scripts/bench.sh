@@ -85,3 +85,10 @@ echo "bench offer_get_authenticated $offer req/s"
 echo "bench offer_get_vs_pgbench $(ratio "$offer" "$tps") ratio"
 echo "bench offers_list_20 $offers req/s"
 echo "bench offers_list_20_vs_pgbench $(ratio "$offers" "$tps") ratio"
+
+# ---------------------------------------------------------------------
+# Matching: end-to-end suggest jobs (POST, then GET with Prefer: wait)
+# through Kore, PostgreSQL and the ch-matcher pool that `stack.sh up`
+# started (CH_MATCHER_WORKERS, default 2), against a baseline read of a
+# finished job in the same run. bench/matching.py prints its own lines.
+/usr/bin/python3 bench/matching.py "$base"
