@@ -174,18 +174,17 @@ CREATE TABLE ch.proposal (
 );
 CREATE TRIGGER proposal_touch BEFORE UPDATE ON ch.proposal
 	FOR EACH ROW EXECUTE FUNCTION ch.touch();
--- A job proposes a pair once; an open pair is proposed by one job only.
-CREATE UNIQUE INDEX proposal_job_pair
-    ON ch.proposal (job_id, participant_id, coalesce(offer_id, mentor_id));
+-- An open pair is proposed by one job only.
 CREATE UNIQUE INDEX proposal_open_pair
     ON ch.proposal (participant_id, coalesce(offer_id, mentor_id))
     WHERE status IN ('pending', 'approved');
 CREATE INDEX proposal_job ON ch.proposal (job_id, rank, id);
-CREATE INDEX proposal_participant ON ch.proposal (participant_id);
+-- The pairs a job must leave out (ch.job_input): a person's expired and
+-- invalidated proposals do not count, however many there are.
+CREATE INDEX proposal_exclusions ON ch.proposal (participant_id)
+    WHERE status IN ('declined', 'rejected', 'pending', 'approved',
+	'accepted');
 CREATE INDEX proposal_district ON ch.proposal (district_id, updated_at, id);
-CREATE INDEX proposal_organization
-    ON ch.proposal (organization_id, updated_at, id);
-CREATE INDEX proposal_mentor ON ch.proposal (mentor_user_id, updated_at, id);
 CREATE INDEX proposal_approved_offer ON ch.proposal (offer_id)
     WHERE status = 'approved';
 CREATE INDEX proposal_approved_mentor ON ch.proposal (mentor_id)

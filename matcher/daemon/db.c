@@ -101,13 +101,22 @@ static int
 db_attempt(struct db *d, const char *url, int wake_fd, int (*quit)(void *),
     void *arg)
 {
-	/* Defaults first: anything in the URL overrides them. */
+	/*
+	 * Defaults first: anything in the URL overrides them. Commits need
+	 * not wait for the disk: everything this process writes can be done
+	 * again. A claim or a result lost in a database crash leaves the job
+	 * queued or its lease running out, and the job runs again (the same
+	 * at-least-once execution as after a worker crash); the job records
+	 * the API writes stay durable.
+	 */
 	static const char *const keys[] = {
 		"application_name", "keepalives_idle", "keepalives_interval",
-		"keepalives_count", "tcp_user_timeout", "dbname", NULL
+		"keepalives_count", "tcp_user_timeout", "options", "dbname",
+		NULL
 	};
 	const char		*vals[] = {
-		"ch-matcher", "30", "10", "3", "60000", url, NULL
+		"ch-matcher", "30", "10", "3", "60000",
+		"-c synchronous_commit=off", url, NULL
 	};
 	PostgresPollingStatusType st;
 	struct pollfd		 pfd[2];
