@@ -96,8 +96,14 @@ prefer_wait(struct http_request *req)
 		p += strspn(p, " ");
 		if (!isdigit((unsigned char)*p))
 			return (0);
-		for (n = 0; isdigit((unsigned char)*p) && n <= WAIT_MAX_S; p++)
-			n = n * 10 + (*p - '0');
+		for (n = 0; isdigit((unsigned char)*p); p++) {
+			if (n <= WAIT_MAX_S)
+				n = n * 10 + (*p - '0');
+		}
+		/* "wait=1abc" is malformed, not "wait=1". */
+		p += strspn(p, " ");
+		if (*p != '\0' && *p != ',' && *p != ';')
+			return (0);
 		return (n > WAIT_MAX_S ? WAIT_MAX_S : (int)n);
 	}
 

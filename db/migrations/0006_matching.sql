@@ -285,6 +285,10 @@ BEGIN
 END
 $$;
 
+-- Extends the leases of the jobs a worker holds. Answers the ids still
+-- held, and those this very attempt finished meanwhile (a worker may
+-- store its result just before the heartbeat comes): any other id was
+-- lost to another worker or cancelled.
 CREATE FUNCTION ch.job_heartbeat(p_worker text, p_ids uuid[],
     p_attempts integer[], p_lease integer)
 RETURNS uuid[] LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
@@ -295,8 +299,15 @@ AS $$
 		FROM unnest(p_ids, p_attempts) AS h (id, attempt)
 		WHERE j.id = h.id AND j.attempts = h.attempt
 		    AND j.worker = p_worker AND j.status = 'running'
-		RETURNING j.id)
-	SELECT coalesce(array_agg(id), '{}') FROM held;
+		RETURNING j.id),
+	finished AS (
+		SELECT r.job_id AS id FROM ch.matching_run r
+		JOIN unnest(p_ids, p_attempts) AS h (id, attempt)
+		    ON r.job_id = h.id AND r.attempt = h.attempt
+		WHERE r.worker = p_worker
+		    AND r.outcome IN ('succeeded', 'failed', 'retry'))
+	SELECT coalesce(array_agg(DISTINCT id), '{}')
+	FROM (SELECT id FROM held UNION ALL SELECT id FROM finished) x;
 $$;
 
 -- The job's own row, locked, if this worker's attempt still holds it.

@@ -293,8 +293,8 @@ def test_malformed_wait_is_ignored(api, stack, erfurt, no_matcher):
     job = queued_jobs(api, token, people, 1, no_matcher)[0]
     slow = start_waiters(stack, token, [job], "wait=1")[0]
     quick = []
-    for prefer in ("wait=abc", "wait=", "wait=-1", "wait", "handling=lenient",
-                   "waiting=3"):
+    for prefer in ("wait=abc", "wait=1abc", "wait=", "wait=-1", "wait",
+                   "handling=lenient", "waiting=3"):
         r = api.get(JOB_PATH + job, headers={**bearer(token),
                                             "Prefer": prefer})
         quick.append((prefer, time.monotonic()))
