@@ -403,7 +403,8 @@ INSERT INTO ch.matching_epoch (programme) VALUES ('partners'), ('women');
 CREATE TABLE ch.matching_candidates (
 	programme	text NOT NULL,
 	epoch		bigint NOT NULL,
-	doc		text NOT NULL,
+	doc		text NOT NULL,		-- the candidates, a JSON array
+	weights		text NOT NULL,		-- "default_weights", "weights"
 	PRIMARY KEY (programme, epoch)
 );
 -- Read whole for every job: not worth compressing.
@@ -491,39 +492,49 @@ BEGIN
 END
 $$;
 
--- The part of every job's input that only changes with the epoch: the
--- candidates and the districts' weights, as members of a JSON object.
-CREATE FUNCTION ch.job_candidates(p_programme text) RETURNS text
-LANGUAGE plpgsql AS $$
+-- The part of every job's input that only changes with the epoch, as
+-- members of a JSON object: "epoch", the districts' weights, and the
+-- candidates unless the caller holds this epoch's already (a worker
+-- keeps the candidates of the last job it ran).
+CREATE FUNCTION ch.job_candidates(p_programme text, p_known bigint)
+RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	e	bigint;
+	w	text;
 	d	text;
 BEGIN
 	SELECT epoch INTO e FROM ch.matching_epoch WHERE programme = p_programme;
-	SELECT doc INTO d FROM ch.matching_candidates
+	SELECT weights INTO w FROM ch.matching_candidates
 	WHERE programme = p_programme AND epoch = e;
-	IF FOUND THEN
-		RETURN d;
+	IF NOT FOUND THEN
+		d := ch.job_candidates_build(p_programme);
+		w := '"default_weights": ' || ch.job_weights(
+		    ch.matching_default_weights(p_programme))::text
+		    || ', "weights": ' || (SELECT coalesce(jsonb_agg(
+			jsonb_build_object('district', s.district_id::integer,
+			'w', ch.job_weights(s.weights))), '[]')
+			FROM ch.matching_settings s
+			WHERE s.programme = p_programme)::text;
+		INSERT INTO ch.matching_candidates (programme, epoch, doc,
+		    weights)
+		VALUES (p_programme, e, d, w) ON CONFLICT DO NOTHING;
+		DELETE FROM ch.matching_candidates
+		WHERE programme = p_programme AND epoch < e;
+	ELSIF e IS DISTINCT FROM p_known THEN
+		SELECT doc INTO d FROM ch.matching_candidates
+		WHERE programme = p_programme AND epoch = e;
 	END IF;
-	d := '"candidates": ' || ch.job_candidates_build(p_programme)
-	    || ', "default_weights": ' || ch.job_weights(
-		ch.matching_default_weights(p_programme))::text
-	    || ', "weights": ' || (SELECT coalesce(jsonb_agg(
-		jsonb_build_object('district', s.district_id::integer,
-		'w', ch.job_weights(s.weights))), '[]') FROM ch.matching_settings s
-		WHERE s.programme = p_programme)::text;
-	INSERT INTO ch.matching_candidates (programme, epoch, doc)
-	VALUES (p_programme, e, d) ON CONFLICT DO NOTHING;
-	DELETE FROM ch.matching_candidates
-	WHERE programme = p_programme AND epoch < e;
-	RETURN d;
+	RETURN '"epoch": ' || e || ', ' || w || CASE WHEN e IS DISTINCT FROM
+	    p_known THEN ', "candidates": ' || d ELSE '' END;
 END
 $$;
 
 -- The engine's input for a claimed job (see matcher/daemon): subjects,
 -- candidates with their free places, the pairs never to propose, the
--- weights of every district and the minimum score.
-CREATE FUNCTION ch.job_input(p_id uuid) RETURNS text
+-- weights of every district and the minimum score. p_known: the epoch
+-- of the candidates the caller holds, which are then left out.
+CREATE FUNCTION ch.job_input(p_id uuid, p_known bigint DEFAULT NULL)
+RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
 	j		ch.matching_job;
@@ -606,8 +617,13 @@ BEGIN
 		'kldb', coalesce(mp.target_occupational_field, ''))
 	    ORDER BY p.id), '[]')
 	    FROM ch.participant p
-	    LEFT JOIN ch.place pl ON pl.id = p.home_place_id
-	    LEFT JOIN ch.mentee_profile mp ON mp.participant_id = p.id
+	    -- Looked up per person by key (OFFSET 0 keeps them so): most
+	    -- jobs have one subject, and hashing every place for her would
+	    -- cost more than the rest of the input.
+	    LEFT JOIN LATERAL (SELECT x.id, x.lat, x.lon FROM ch.place x
+		WHERE x.id = p.home_place_id OFFSET 0) pl ON true
+	    LEFT JOIN LATERAL (SELECT x.* FROM ch.mentee_profile x
+		WHERE x.participant_id = p.id OFFSET 0) mp ON true
 	    WHERE p.id = ANY (subjects)));
 
 	-- Never again: declined, rejected or ended pairs (kind 1); and not
@@ -639,7 +655,7 @@ BEGIN
 		    AND t.participant_id = ANY (subjects)) x));
 	-- The candidates and weights, built once per change of the data
 	-- they come from.
-	RETURN '{' || ch.job_candidates(j.programme) || ', '
+	RETURN '{' || ch.job_candidates(j.programme, p_known) || ', '
 	    || substr(doc::text, 2);
 END
 $$;

@@ -56,12 +56,12 @@ struct proposal {
  */
 enum top_member {
 	T_K, T_KIND, T_WEIGHTS, T_EXCLUDED, T_SUBJECTS, T_MIN_SCORE,
-	T_PROGRAMME, T_CANDIDATES, T_DEFAULT_WEIGHTS, T_COUNT
+	T_PROGRAMME, T_CANDIDATES, T_DEFAULT_WEIGHTS, T_EPOCH, T_COUNT
 };
 
 static const char *const top_names[T_COUNT] = {
 	"k", "kind", "weights", "excluded", "subjects", "min_score",
-	"programme", "candidates", "default_weights"
+	"programme", "candidates", "default_weights", "epoch"
 };
 
 enum subject_member {
@@ -1017,11 +1017,23 @@ input_parse(const char *text, size_t len, struct input_cache *cache,
 	char		*rest;
 	int64_t		 x;
 	size_t		 i, n, vs, ve;
-	int		 rc = INPUT_INVALID;
+	int		 rc = INPUT_INVALID, given = 0, held = 0;
 
 	memset(job, 0, sizeof(*job));
-	if (cache != NULL &&
+	if (cache != NULL && cache->text != NULL &&
+	    find_member(text, len, "candidates", &vs, &ve) != 0) {
+		/* Left out: this worker holds them (the epoch must say so). */
+		cache->hits++;
+		job->candidates = cache->candidates;
+		job->problem.candidates = cache->candidates;
+		job->problem.ncandidates = cache->ncandidates;
+		job->ntags = cache->ntags;
+		job->candidates_cached = 1;
+		held = 1;
+		root = parse_json(text, len);
+	} else if (cache != NULL &&
 	    find_member(text, len, "candidates", &vs, &ve) == 0) {
+		given = 1;
 		/*
 		 * The candidates are the bulk of the input and the same for
 		 * every job until they change: parse them once, and the rest
@@ -1030,6 +1042,7 @@ input_parse(const char *text, size_t len, struct input_cache *cache,
 		if (ve - vs != cache->len || cache->text == NULL ||
 		    memcmp(text + vs, cache->text, cache->len) != 0) {
 			cache->misses++;
+			cache->epoch = 0;
 			if ((rc = cache_fill(cache, text + vs, ve - vs, err,
 			    errlen)) != INPUT_OK)
 				return (rc);
@@ -1059,6 +1072,27 @@ input_parse(const char *text, size_t len, struct input_cache *cache,
 	if (members(root, top_names, T_COUNT, m, NULL, err, errlen) !=
 	    INPUT_OK)
 		goto out;
+	if (m[T_EPOCH] != NULL && get_int(m[T_EPOCH], NULL, "epoch", 1,
+	    INT64_MAX, &x, err, errlen) != INPUT_OK)
+		goto out;
+	if (held && m[T_CANDIDATES] != NULL) {
+		/* There after all (a key the scan does not know): parse them
+		 * the plain way. */
+		held = 0;
+		cache->hits--;
+		job->candidates = NULL;
+		job->problem.candidates = NULL;
+		job->problem.ncandidates = 0;
+		job->ntags = 0;
+		job->candidates_cached = 0;
+	}
+	if (held && (m[T_EPOCH] == NULL || x != cache->epoch)) {
+		rc = bad(err, errlen, NULL, "candidates",
+		    "missing, and not of the epoch this worker holds");
+		goto out;
+	}
+	if (given)
+		cache->epoch = m[T_EPOCH] != NULL ? x : 0;
 	if (m[T_KIND] == NULL ||
 	    input_kind_parse(cJSON_GetStringValue(m[T_KIND]), &job->kind) ==
 	    -1) {

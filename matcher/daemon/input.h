@@ -45,10 +45,13 @@ struct input_job {
  * The candidates of the last job, parsed (zero it before first use, free
  * with input_cache_free).  The database sends the same candidates to
  * every job until they change, so a worker keeps one cache and parses
- * them once.  A job parsed with a cache borrows its candidates: free the
+ * them once.  Each change has a new epoch: a worker that names the epoch
+ * it holds (ch.job_input's second argument) gets the candidates left out
+ * while they are the same, and input_parse takes them from the cache.  A job parsed with a cache borrows its candidates: free the
  * job before the cache is used again.
  */
 struct input_cache {
+	int64_t			 epoch;		/* their epoch, 0 unknown */
 	char			*text;		/* the candidates as given */
 	size_t			 len;
 	struct engine_candidate	*candidates;

@@ -12,7 +12,7 @@
 	"SELECT id, attempt, kind, programme " \
 	"FROM ch.job_claim($1::text, $2::int)"
 #define SQL_INPUT \
-	"SELECT ch.job_input($1::uuid)"
+	"SELECT ch.job_input($1::uuid, $2::bigint)"
 #define SQL_COMPLETE \
 	"SELECT ch.job_complete($1::uuid, $2::int, $3::text, $4::jsonb)"
 #define SQL_FAIL \
@@ -23,7 +23,7 @@
 
 static const struct db_stmt worker_stmts[] = {
 	{ "claim", SQL_CLAIM, 2 },
-	{ "input", SQL_INPUT, 1 },
+	{ "input", SQL_INPUT, 2 },
 	{ "complete", SQL_COMPLETE, 4 },
 	{ "fail", SQL_FAIL, 5 }
 };
@@ -309,14 +309,19 @@ worker_run(struct worker *w, struct job *job)
 {
 	struct input_job	 in;
 	struct input_result	 out;
-	const char		*params[1];
+	const char		*params[2];
 	PGresult		*res;
-	char			 err[MATCHER_ERR_MAX];
+	char			 err[MATCHER_ERR_MAX], epoch[24];
 	int			 rc;
 
 	worker_hold(w, job);
 	params[0] = job->id;
-	if ((rc = worker_exec(w, "input", 1, params, &res)) != DB_OK) {
+	/* The epoch of the candidates held: the database leaves them out
+	 * while they are current. */
+	(void)snprintf(epoch, sizeof(epoch), "%lld",
+	    (long long)w->cache.epoch);
+	params[1] = w->cache.epoch > 0 ? epoch : NULL;
+	if ((rc = worker_exec(w, "input", 2, params, &res)) != DB_OK) {
 		if (rc == DB_ERROR)
 			worker_fail(w, job, 1, "loading the input failed: %s",
 			    w->db.err);

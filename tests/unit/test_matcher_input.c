@@ -888,6 +888,47 @@ replace(const char *text, const char *from, const char *to)
  * candidates first (as the database sends them) or last; a refused input
  * leaves the cache as it was.
  */
+/*
+ * Runs text with its candidates member removed and prefix in place of its
+ * opening, against cache; an accepted run must give what the full text
+ * gives.
+ */
+static void
+left_out(const char *text, struct input_cache *cache, const char *prefix,
+    int want)
+{
+	struct input_result	 full, held;
+	char			 err[ERRLEN], *doc;
+	const char		*end;
+	size_t			 n;
+	int			 depth;
+
+	/* The candidates array is the first member: skip to its end. */
+	end = strchr(text, '[');
+	assert_non_null(end);
+	for (depth = 0; *end != '\0'; end++) {
+		if (*end == '[')
+			depth++;
+		else if (*end == ']' && --depth == 0)
+			break;
+	}
+	assert_memory_equal(end, "],", 2);
+	n = strlen(prefix) + strlen(end + 2) + 1;
+	doc = malloc(n);
+	assert_non_null(doc);
+	(void)snprintf(doc, n, "%s%s", prefix, end + 2);
+	assert_int_equal(run_text(doc, strlen(doc), cache, &held, err), want);
+	if (want == INPUT_OK) {
+		assert_int_equal(run_text(text, strlen(text), NULL, &full, err),
+		    INPUT_OK);
+		assert_same_result(&full, &held);
+		input_result_free(&full);
+		input_result_free(&held);
+	} else
+		assert_non_null(strstr(err, "candidates"));
+	free(doc);
+}
+
 static void
 test_cache(void **state)
 {
@@ -984,6 +1025,21 @@ test_cache(void **state)
 	    err, sizeof(err)), INPUT_INVALID);
 	assert_non_null(strstr(err, "candidates: given twice"));
 	free(bad_text);
+
+	/*
+	 * Candidates left out by the database because the worker holds
+	 * their epoch: taken from the cache when the epoch matches, refused
+	 * when it does not.
+	 */
+	bad_text = replace(c, "{\"candidates\":[", "{\"epoch\":7,\"candidates\":[");
+	assert_int_equal(run_text(bad_text, strlen(bad_text), &cache, &cached,
+	    err), INPUT_OK);
+	input_result_free(&cached);
+	free(bad_text);
+	assert_int_equal(cache.epoch, 7);
+	left_out(c, &cache, "{\"epoch\":7,", INPUT_OK);
+	left_out(c, &cache, "{\"epoch\":8,", INPUT_INVALID);
+	left_out(c, &cache, "{", INPUT_INVALID);
 
 	/* A key the scan does not know (escaped) is parsed the plain way. */
 	hits = cache.hits;
