@@ -224,6 +224,11 @@ $$;
 -- The worker's side (ch-matcher). SECURITY DEFINER: the worker reads
 -- the people of every district, past row-level security, and only
 -- through these functions.
+--
+-- The functions run for every job take generic plans: PL/pgSQL would
+-- otherwise plan their statements again for each call's values (custom
+-- plans), which cost as much as running them; the generic plans use the
+-- same indexes.
 
 CREATE FUNCTION ch.job_notify_done(p_id uuid) RETURNS void
 LANGUAGE sql AS $$
@@ -253,7 +258,8 @@ $$;
 
 CREATE FUNCTION ch.job_claim(p_worker text, p_lease integer)
 RETURNS TABLE (id uuid, attempt integer, kind text, programme text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 DECLARE
 	j	ch.matching_job;
@@ -535,7 +541,8 @@ $$;
 -- of the candidates the caller holds, which are then left out.
 CREATE FUNCTION ch.job_input(p_id uuid, p_known bigint DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	j		ch.matching_job;
 	subjects	uuid[];
@@ -666,7 +673,8 @@ $$;
 CREATE FUNCTION ch.job_complete(p_id uuid, p_attempt integer,
     p_worker text, p_result jsonb)
 RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog AS $$
+SET search_path = pg_catalog
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	j	ch.matching_job := ch.job_held(p_id, p_attempt, p_worker);
 	n	integer;
@@ -716,7 +724,8 @@ $$;
 CREATE FUNCTION ch.job_fail(p_id uuid, p_attempt integer, p_worker text,
     p_error text, p_retry boolean)
 RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog AS $$
+SET search_path = pg_catalog
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	j	ch.matching_job := ch.job_held(p_id, p_attempt, p_worker);
 	again	boolean;
@@ -975,7 +984,8 @@ $$;
 
 CREATE FUNCTION ch.matching_job_load(p_who jsonb, p_id uuid,
     p_lock boolean DEFAULT false)
-RETURNS ch.matching_job LANGUAGE plpgsql AS $$
+RETURNS ch.matching_job LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	j	ch.matching_job;
 BEGIN
@@ -1007,7 +1017,8 @@ $$;
 -- coordinator for her district, the state admin for any districts.
 CREATE FUNCTION ch.matching_job_create(p_who jsonb, p_key text,
     p_hash text, p_body jsonb)
-RETURNS ch.result LANGUAGE plpgsql AS $$
+RETURNS ch.result LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	r		ch.result;
 	p		ch.participant;
