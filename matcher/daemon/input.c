@@ -741,6 +741,19 @@ out:
 	return (rc);
 }
 
+/* The index of s in a table of n names, or -1. */
+static int
+name_index(const char *const *names, unsigned int n, const char *s)
+{
+	unsigned int	i;
+
+	for (i = 0; s != NULL && i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
 const char *
 input_kind_name(enum input_kind k)
 {
@@ -752,15 +765,12 @@ input_kind_name(enum input_kind k)
 int
 input_kind_parse(const char *s, enum input_kind *k)
 {
-	unsigned int	i;
+	int	i;
 
-	for (i = 0; s != NULL && i <= INPUT_STABLE; i++) {
-		if (strcmp(s, kind_names[i]) == 0) {
-			*k = (enum input_kind)i;
-			return (0);
-		}
-	}
-	return (-1);
+	if ((i = name_index(kind_names, INPUT_STABLE + 1, s)) == -1)
+		return (-1);
+	*k = (enum input_kind)i;
+	return (0);
 }
 
 const char *
@@ -774,15 +784,12 @@ input_programme_name(enum engine_programme p)
 int
 input_programme_parse(const char *s, enum engine_programme *p)
 {
-	unsigned int	i;
+	int	i;
 
-	for (i = 0; s != NULL && i <= ENGINE_WOMEN; i++) {
-		if (strcmp(s, programme_names[i]) == 0) {
-			*p = (enum engine_programme)i;
-			return (0);
-		}
-	}
-	return (-1);
+	if ((i = name_index(programme_names, ENGINE_WOMEN + 1, s)) == -1)
+		return (-1);
+	*p = (enum engine_programme)i;
+	return (0);
 }
 
 int
