@@ -114,13 +114,21 @@ prefer_wait(struct http_request *req)
 static void
 listener_open(void)
 {
+	static const char *const keys[] = {
+		"connect_timeout", "application_name", "dbname", NULL
+	};
+	const char	*values[] = {
+		"1", "ch-api-listen", api_config.database_url, NULL
+	};
 	PGresult	*res;
 	int		 ok;
 
 	if (listener.conn != NULL || kore_time_ms() < listener.retry_at)
 		return;
 	listener.retry_at = kore_time_ms() + LISTEN_RETRY_MS;
-	listener.conn = PQconnectdb(api_config.database_url);
+	/* Blocking, but bounded: an unreachable database costs this worker
+	 * at most a second, once per LISTEN_RETRY_MS. */
+	listener.conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(listener.conn) != CONNECTION_OK) {
 		kore_log(LOG_WARNING, "matching: cannot listen for finished "
 		    "jobs: %s", PQerrorMessage(listener.conn));
@@ -155,22 +163,29 @@ listener_event(void *arg, int error)
 {
 	struct job_waiter	*w;
 	PGnotify		*n;
+	int			 got;
 
 	(void)arg;
 	if (listener.conn == NULL)
 		return;
-	if (error || !PQconsumeInput(listener.conn)) {
-		/* The timers carry on; the next wait reconnects. */
-		listener_close();
-		return;
-	}
-	while ((n = PQnotifies(listener.conn)) != NULL) {
-		TAILQ_FOREACH(w, &waiters, list) {
-			if (strcasecmp(w->job, n->extra) == 0)
-				waiter_wake(w);
+	/* The socket is edge-triggered: read until a pass brings nothing
+	 * new, so a burst larger than libpq's buffer is not left behind. */
+	do {
+		if (error || !PQconsumeInput(listener.conn)) {
+			/* The timers carry on; the next wait reconnects. */
+			listener_close();
+			return;
 		}
-		PQfreemem(n);
-	}
+		got = 0;
+		while ((n = PQnotifies(listener.conn)) != NULL) {
+			got++;
+			TAILQ_FOREACH(w, &waiters, list) {
+				if (strcasecmp(w->job, n->extra) == 0)
+					waiter_wake(w);
+			}
+			PQfreemem(n);
+		}
+	} while (got > 0);
 }
 
 static void

@@ -385,13 +385,13 @@ $$;
 CREATE FUNCTION ch.job_weights(w jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT jsonb_build_array(
-	    100 * coalesce((w->>'interest')::integer, 0),
-	    100 * coalesce((w->>'occupation')::integer, 0),
-	    100 * coalesce((w->>'goals')::integer, 0),
-	    100 * coalesce((w->>'language')::integer, 0),
-	    100 * coalesce((w->>'distance')::integer, 0),
-	    100 * coalesce((w->>'availability')::integer, 0),
-	    100 * coalesce((w->>'waiting_time')::integer, 0));
+	    100 * coalesce((w->>'interest')::numeric::integer, 0),
+	    100 * coalesce((w->>'occupation')::numeric::integer, 0),
+	    100 * coalesce((w->>'goals')::numeric::integer, 0),
+	    100 * coalesce((w->>'language')::numeric::integer, 0),
+	    100 * coalesce((w->>'distance')::numeric::integer, 0),
+	    100 * coalesce((w->>'availability')::numeric::integer, 0),
+	    100 * coalesce((w->>'waiting_time')::numeric::integer, 0));
 $$;
 
 -- The candidates of a programme change rarely and are the bulk of every
@@ -400,9 +400,12 @@ $$;
 -- place or stops holding one) moves the programme's epoch on, in the same
 -- transaction. A job reads the epoch and then the cached document, which
 -- is never older than that epoch.
+-- Epochs come from one sequence, so no two are alike, whatever the
+-- programme.
+CREATE SEQUENCE ch.matching_epoch_seq;
 CREATE TABLE ch.matching_epoch (
 	programme	text PRIMARY KEY CHECK (programme IN ('partners', 'women')),
-	epoch		bigint NOT NULL DEFAULT 1
+	epoch		bigint NOT NULL DEFAULT nextval('ch.matching_epoch_seq')
 );
 INSERT INTO ch.matching_epoch (programme) VALUES ('partners'), ('women');
 
@@ -411,16 +414,27 @@ CREATE TABLE ch.matching_candidates (
 	epoch		bigint NOT NULL,
 	doc		text NOT NULL,		-- the candidates, a JSON array
 	weights		text NOT NULL,		-- "default_weights", "weights"
+	created_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (programme, epoch)
 );
 -- Read whole for every job: not worth compressing.
 ALTER TABLE ch.matching_candidates ALTER COLUMN doc SET STORAGE EXTERNAL;
 
+-- Moves on the epochs of the programmes named (a row trigger on a
+-- proposal: its own programme only). Rows are locked in one order, so
+-- two writers never wait for each other the other way round.
 CREATE FUNCTION ch.matching_epoch_bump() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+	progs	text[] := TG_ARGV;
 BEGIN
-	UPDATE ch.matching_epoch SET epoch = epoch + 1
-	WHERE programme = ANY (TG_ARGV);
+	IF TG_LEVEL = 'ROW' THEN
+		progs := ARRAY[NEW.programme];
+	END IF;
+	PERFORM 1 FROM ch.matching_epoch WHERE programme = ANY (progs)
+	ORDER BY programme FOR UPDATE;
+	UPDATE ch.matching_epoch SET epoch = nextval('ch.matching_epoch_seq')
+	WHERE programme = ANY (progs);
 	RETURN NULL;
 END
 $$;
@@ -436,7 +450,7 @@ CREATE TRIGGER settings_epoch AFTER UPDATE ON ch.matching_settings
 	EXECUTE FUNCTION ch.matching_epoch_bump('partners', 'women');
 CREATE TRIGGER proposal_epoch AFTER UPDATE OF status ON ch.proposal
 	FOR EACH ROW WHEN ((OLD.status = 'approved') <> (NEW.status = 'approved'))
-	EXECUTE FUNCTION ch.matching_epoch_bump('partners', 'women');
+	EXECUTE FUNCTION ch.matching_epoch_bump();
 
 -- The JSON of every candidate of a programme (see matcher/daemon): open
 -- offers or active mentors with their free places.
@@ -510,8 +524,9 @@ DECLARE
 	d	text;
 BEGIN
 	SELECT epoch INTO e FROM ch.matching_epoch WHERE programme = p_programme;
-	SELECT weights INTO w FROM ch.matching_candidates
-	WHERE programme = p_programme AND epoch = e;
+	SELECT c.weights, CASE WHEN e IS DISTINCT FROM p_known THEN c.doc END
+	INTO w, d FROM ch.matching_candidates c
+	WHERE c.programme = p_programme AND c.epoch = e;
 	IF NOT FOUND THEN
 		d := ch.job_candidates_build(p_programme);
 		w := '"default_weights": ' || ch.job_weights(
@@ -524,11 +539,10 @@ BEGIN
 		INSERT INTO ch.matching_candidates (programme, epoch, doc,
 		    weights)
 		VALUES (p_programme, e, d, w) ON CONFLICT DO NOTHING;
+		-- Older epochs go once no job can be reading them any more.
 		DELETE FROM ch.matching_candidates
-		WHERE programme = p_programme AND epoch < e;
-	ELSIF e IS DISTINCT FROM p_known THEN
-		SELECT doc INTO d FROM ch.matching_candidates
-		WHERE programme = p_programme AND epoch = e;
+		WHERE programme = p_programme AND epoch < e
+		    AND created_at < now() - interval '1 minute';
 	END IF;
 	RETURN '"epoch": ' || e || ', ' || w || CASE WHEN e IS DISTINCT FROM
 	    p_known THEN ', "candidates": ' || d ELSE '' END;
@@ -667,6 +681,16 @@ BEGIN
 END
 $$;
 
+-- A person who may be proposed now: active, consented to matching.
+CREATE FUNCTION ch.participant_matchable(p ch.participant) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN p.status IN ('waiting', 'placed') AND EXISTS (SELECT 1
+	    FROM ch.consent c WHERE c.participant_id = p.id
+	    AND c.purpose = 'matching' AND c.withdrawn_at IS NULL);
+END
+$$;
+
 -- Stores a job's proposals and final state, once: true when stored now
 -- or by this same attempt before (a worker that lost its connection
 -- asks again); false when the attempt no longer holds the job.
@@ -701,10 +725,15 @@ BEGIN
 			s.proposal_ttl_hours)
 		FROM x JOIN ch.participant p ON p.id = x.s
 		LEFT JOIN ch.offer f ON j.programme = 'partners' AND f.id = x.c
+		    AND f.status = 'open'
 		LEFT JOIN ch.mentor m ON j.programme = 'women' AND m.id = x.c
+		    AND m.status = 'active'
 		JOIN ch.matching_settings s ON s.district_id = p.district_id
 		    AND s.programme = j.programme
-		WHERE f.id IS NOT NULL OR m.id IS NOT NULL
+		-- What changed while the engine ran counts: a consent
+		-- withdrawn, a person paused, an offer closed, a mentor away.
+		WHERE (f.id IS NOT NULL OR m.id IS NOT NULL)
+		    AND ch.participant_matchable(p)
 		ON CONFLICT DO NOTHING
 		RETURNING 1)
 	SELECT count(*) INTO n FROM ins;
@@ -929,6 +958,9 @@ BEGIN
 		    'The weights must add up to 100 points.');
 	END IF;
 	PERFORM ch.fail_invalid(e, 'The matching settings are invalid.');
+	-- 30.0 is a valid integer in JSON: stored as 30.
+	w := (SELECT jsonb_object_agg(f, v::numeric::integer)
+	    FROM jsonb_each_text(w) AS x (f, v));
 	UPDATE ch.matching_settings SET weights = w,
 	    min_score = (p_body->>'min_score')::numeric::integer,
 	    proposal_ttl_hours =
@@ -1367,6 +1399,12 @@ BEGIN
 		PERFORM ch.fail(403, 'Proposals are reviewed by the programme''s '
 		    'staff of the participant''s district.');
 	END IF;
+	IF NOT ch.participant_matchable((SELECT p FROM ch.participant p
+	    WHERE p.id = x.participant_id)) THEN
+		PERFORM ch.fail(409, 'The participant cannot be matched now: '
+		    'paused, closed, or without consent to matching.', NULL,
+		    'proposal-impossible');
+	END IF;
 	IF ch.proposal_free_places(x) <= 0 THEN
 		PERFORM ch.fail(409, 'The candidate has no free place left.',
 		    NULL, 'capacity-exhausted');
@@ -1445,6 +1483,11 @@ DECLARE
 BEGIN
 	SELECT * INTO p FROM ch.participant WHERE id = x.participant_id
 	FOR UPDATE;
+	IF NOT ch.participant_matchable(p) THEN
+		PERFORM ch.fail(409, 'The participant cannot be placed now: '
+		    'paused, closed, or without consent to matching.', NULL,
+		    'proposal-impossible');
+	END IF;
 	IF x.programme = 'partners' THEN
 		SELECT * INTO f FROM ch.offer WHERE id = x.offer_id
 		FOR UPDATE;

@@ -35,6 +35,7 @@ struct worker {
 	char		 lease[16];
 	struct db	 db;
 	struct input_cache cache;	/* the candidates of the last job */
+	char		 cache_programme[16];	/* ... and its programme */
 };
 
 /* A claimed job and what became of it, for the log line. */
@@ -320,7 +321,8 @@ worker_run(struct worker *w, struct job *job)
 	 * while they are current. */
 	(void)snprintf(epoch, sizeof(epoch), "%lld",
 	    (long long)w->cache.epoch);
-	params[1] = w->cache.epoch > 0 ? epoch : NULL;
+	params[1] = w->cache.epoch > 0 &&
+	    strcmp(w->cache_programme, job->programme) == 0 ? epoch : NULL;
 	if ((rc = worker_exec(w, "input", 2, params, &res)) != DB_OK) {
 		if (rc == DB_ERROR)
 			worker_fail(w, job, 1, "loading the input failed: %s",
@@ -345,6 +347,8 @@ worker_run(struct worker *w, struct job *job)
 		    err);
 		goto out;
 	}
+	(void)snprintf(w->cache_programme, sizeof(w->cache_programme), "%s",
+	    input_programme_name(in.problem.programme));
 	if (strcmp(input_kind_name(in.kind), job->kind) != 0 ||
 	    strcmp(input_programme_name(in.problem.programme),
 	    job->programme) != 0) {

@@ -335,6 +335,23 @@ def test_consent_withdrawal_invalidates_and_takes_effect(api, who):
     assert props == [] and job["proposals"] == 0
 
 
+def test_acceptance_checks_the_person_again(api, who, stack):
+    """A proposal a job stored just before her consent was withdrawn
+    (the trigger could not see it yet) never becomes a placement."""
+    p = person(api, who, "ig")
+    f = offer_for(api, who, "ig")
+    x = pending_for(api, who, p["id"], f["id"])
+    act(api, who["assist"], x["id"], "approve")
+    act(api, who["assist"], x["id"], "accept")
+    withdraw(api, who["assist"].token, p["id"], "matching")
+    stack.sql("UPDATE ch.proposal SET status = 'approved',"
+              " invalidated_reason = NULL WHERE id = %s", (x["id"],))
+    problem(act(api, who["org"], x["id"], "accept", expect=409), 409,
+            "proposal-impossible")
+    assert stack.sql("SELECT count(*) FROM ch.placement WHERE offer_id = %s",
+                     (f["id"],))[0][0] == 0
+
+
 def test_closed_offer_invalidates(api, who):
     p = person(api, who, "wo")
     f = offer_for(api, who, "wo")
@@ -395,7 +412,8 @@ def test_settings(api, who, stack):
                                    "distance": 20, "availability": 20,
                                    "waiting_time": 10}
     read(api, who["coord"].token, path, expect=404)
-    body = {"weights": {"interest": 50, "language": 20, "distance": 10,
+    # 50.0 is an integer in JSON: it is stored (and scored) as 50.
+    body = {"weights": {"interest": 50.0, "language": 20, "distance": 10,
                         "availability": 10, "waiting_time": 10},
             "min_score": 10, "proposal_ttl_hours": 48}
     r = api.request("PUT", path, headers=hdr(who["gotha_assist"].token),
@@ -421,6 +439,7 @@ def test_settings(api, who, stack):
                     json=body)
     assert r.status_code == 200, r.text
     assert r.json()["weights"] == body["weights"]
+    assert '"interest": 50,' in r.text
     assert r.json()["version"] == s.json()["version"] + 1
     assert stack.sql("SELECT count(*) FROM ch.audit_log WHERE action ="
                      " 'matching_settings.updated' AND district_id = %s",
