@@ -11,6 +11,8 @@
 #   CH_WORKERS         Kore worker processes (2)
 #   CH_DATABASE_URL    use this database instead of a private cluster
 #   CH_DATABASE_OWNER_URL  role that runs migrations (default: CH_DATABASE_URL)
+#   CH_MATCHER_DATABASE_URL  the ch_matcher role for ch-matcher (required
+#                      with CH_DATABASE_URL)
 #   CH_API_MODULE      the module to load (build/api.so)
 #   CH_MATCHER_BIN     the ch-matcher binary (build/ch-matcher); its own
 #                      CH_MATCHER_* variables pass through (see
@@ -29,6 +31,8 @@ port=${CH_PORT:-8080}
 workers=${CH_WORKERS:-2}
 module=${CH_API_MODULE:-$top/build/release/api.so}
 matcher=${CH_MATCHER_BIN:-$top/build/ch-matcher}
+# Whether the caller brought a database (api_env exports one later).
+given_db_url=${CH_DATABASE_URL:-}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -83,6 +87,18 @@ db_url() {
 	fi
 }
 
+# The worker pool's role: it may call the job functions and nothing else.
+matcher_url() {
+	if [ -n "${CH_MATCHER_DATABASE_URL:-}" ]; then
+		echo "$CH_MATCHER_DATABASE_URL"
+	elif [ -n "$given_db_url" ]; then
+		die "CH_DATABASE_URL is set: set CH_MATCHER_DATABASE_URL too" \
+		    "(the ch_matcher role, see README.md)"
+	else
+		local_url ch_matcher
+	fi
+}
+
 db_owner_url() {
 	if [ -n "${CH_DATABASE_URL:-}" ]; then
 		echo "${CH_DATABASE_OWNER_URL:-$CH_DATABASE_URL}"
@@ -132,6 +148,8 @@ pg_start() {
 	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_owner') \gexec
 	SELECT 'CREATE ROLE ch_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
 	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_app') \gexec
+	SELECT 'CREATE ROLE ch_matcher LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_matcher') \gexec
 	SELECT 'CREATE DATABASE ch OWNER ch_owner'
 	    WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ch') \gexec
 	SQL
@@ -253,7 +271,9 @@ api_start() {
 # The worker pool, in the background, logging to the run directory.
 matcher_start() {
 	[ -x "$matcher" ] || die "$matcher is missing (make build)"
-	setsid "$matcher" \
+	local url
+	url=$(matcher_url)
+	CH_DATABASE_URL=$url setsid "$matcher" \
 	    >>"$run_dir/matcher.log" 2>&1 </dev/null &
 	echo $! >"$run_dir/matcher.pid"
 	sleep 0.2
@@ -340,11 +360,14 @@ db-url)
 db-owner-url)
 	db_owner_url
 	;;
+db-matcher-url)
+	matcher_url
+	;;
 token)
 	demo_token "${2:-}" "${3:-}"
 	;;
 *)
-	echo "usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|db-owner-url|token ROLE [DISTRICT]" >&2
+	echo "usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|db-owner-url|db-matcher-url|token ROLE [DISTRICT]" >&2
 	exit 2
 	;;
 esac

@@ -814,7 +814,7 @@ AS $$
 $$;
 
 CREATE FUNCTION ch.consent_invalidates() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
 	IF NEW.withdrawn_at IS NOT NULL AND OLD.withdrawn_at IS NULL
 	    AND NEW.withdrawal_reason = 'withdrawn' THEN
@@ -833,7 +833,7 @@ CREATE TRIGGER consent_invalidates AFTER UPDATE OF withdrawn_at
 	ON ch.consent FOR EACH ROW EXECUTE FUNCTION ch.consent_invalidates();
 
 CREATE FUNCTION ch.participant_invalidates() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
 	IF NEW.status IN ('paused', 'closed') AND OLD.status <> NEW.status THEN
 		PERFORM ch.proposals_invalidate('participant_inactive', NEW.id,
@@ -847,7 +847,7 @@ CREATE TRIGGER participant_invalidates AFTER UPDATE OF status
 	EXECUTE FUNCTION ch.participant_invalidates();
 
 CREATE FUNCTION ch.offer_invalidates() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
 	IF NEW.status <> 'open' AND OLD.status = 'open' THEN
 		PERFORM ch.proposals_invalidate('offer_not_open', NULL, NEW.id,
@@ -860,7 +860,7 @@ CREATE TRIGGER offer_invalidates AFTER UPDATE OF status ON ch.offer
 	FOR EACH ROW EXECUTE FUNCTION ch.offer_invalidates();
 
 CREATE FUNCTION ch.mentor_invalidates() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
 	IF NEW.status <> 'active' AND OLD.status = 'active' THEN
 		PERFORM ch.proposals_invalidate('mentor_not_active', NULL, NULL,
@@ -1481,6 +1481,15 @@ DECLARE
 	pl_id	uuid;
 	t_id	uuid;
 BEGIN
+	-- Only what the workflow allows: the stored proposal, approved and
+	-- accepted by both sides, whatever row the caller passed.
+	SELECT * INTO x FROM ch.proposal WHERE id = x.id FOR UPDATE;
+	IF NOT FOUND OR x.status <> 'approved'
+	    OR x.subject_answer IS DISTINCT FROM 'accepted'
+	    OR x.candidate_answer IS DISTINCT FROM 'accepted' THEN
+		PERFORM ch.fail(409, 'The proposal is not accepted by both '
+		    'sides.', NULL, 'proposal-impossible');
+	END IF;
 	SELECT * INTO p FROM ch.participant WHERE id = x.participant_id
 	FOR UPDATE;
 	IF NOT ch.participant_matchable(p) THEN
@@ -1643,3 +1652,21 @@ GRANT SELECT, UPDATE ON ch.matching_settings TO ch_app;
 GRANT SELECT, INSERT, UPDATE ON ch.matching_job, ch.proposal TO ch_app;
 GRANT SELECT ON ch.matching_run TO ch_app;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_app;
+
+-- The worker pool has a role of its own (ch_matcher, made with ch_app).
+-- Only it may call the functions that read people past row-level
+-- security and store results; the API's role may not. Internal helpers
+-- that write past it are for the triggers and functions here only.
+REVOKE EXECUTE ON FUNCTION ch.job_claim(text, integer),
+    ch.job_input(uuid, bigint), ch.job_complete(uuid, integer, text, jsonb),
+    ch.job_fail(uuid, integer, text, text, boolean),
+    ch.job_heartbeat(text, uuid[], integer[], integer),
+    ch.proposals_expire(),
+    ch.proposals_invalidate(text, uuid, uuid, uuid, boolean)
+    FROM PUBLIC, ch_app;
+GRANT USAGE ON SCHEMA ch TO ch_matcher;
+GRANT EXECUTE ON FUNCTION ch.job_claim(text, integer),
+    ch.job_input(uuid, bigint), ch.job_complete(uuid, integer, text, jsonb),
+    ch.job_fail(uuid, integer, text, text, boolean),
+    ch.job_heartbeat(text, uuid[], integer[], integer),
+    ch.proposals_expire() TO ch_matcher;

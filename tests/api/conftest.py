@@ -91,6 +91,10 @@ class Stack:
         what = "db-owner-url" if owner else "db-url"
         return self.stack(what).stdout.strip()
 
+    def matcher_url(self):
+        """The worker pool's own role (ch_matcher)."""
+        return self.stack("db-matcher-url").stdout.strip()
+
     def db(self):
         return psycopg2.connect(self.url())
 

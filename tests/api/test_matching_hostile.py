@@ -186,3 +186,32 @@ def test_proposals_behind_row_level_security(api, stack, app, world):
     assert count_as(app, {"role": "state_admin"}) == 0
     assert count_as(app, {"role": "mentor", "user":
                           "a0000000-0000-4000-8000-000000000099"}) == 0
+
+
+def test_only_the_pool_reads_past_row_level_security(stack, world):
+    """The job functions read people of every district: the API's role
+    may not call them, the pool's role may; internal writers neither."""
+    calls = ["SELECT ch.job_input(%s)", "SELECT ch.proposals_expire()",
+             "SELECT * FROM ch.job_claim('x', 5)",
+             "SELECT ch.proposals_invalidate('consent_withdrawn', %s,"
+             " NULL, NULL)"]
+    app = psycopg2.connect(stack.url(owner=False))
+    try:
+        for sql in calls:
+            with app.cursor() as cur:
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cur.execute(sql, (world["job"],) if "%s" in sql
+                                else None)
+            app.rollback()
+    finally:
+        app.close()
+    pool = psycopg2.connect(stack.matcher_url())
+    try:
+        with pool.cursor() as cur:
+            cur.execute("SELECT ch.job_input(%s)", (world["job"],))
+            assert json.loads(cur.fetchone()[0])["kind"] == "suggest"
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("SELECT count(*) FROM ch.participant")
+        pool.rollback()
+    finally:
+        pool.close()
