@@ -332,8 +332,13 @@ run)
 up)
 	db_setup
 	api_env
+	# The configuration is checked before anything starts; a pool
+	# started for an API that then fails to start is stopped again.
+	render_conf
+	trap 'stop_pidfile "$run_dir/matcher.pid"' EXIT
 	matcher_start
 	api_start
+	trap - EXIT
 	echo "stack: API on http://$host:$port, logs in $run_dir/kore.log" \
 	    "and $run_dir/matcher.log"
 	;;

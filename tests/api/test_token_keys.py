@@ -111,6 +111,7 @@ def second_env(stack, run_dir, port):
         "CH_PORT": str(port),
         "CH_DATABASE_URL": stack.url(owner=False),
         "CH_DATABASE_OWNER_URL": stack.url(),
+        "CH_MATCHER_DATABASE_URL": stack.matcher_url(),
         "CH_DEMO_DATA": "0",
     })
     return env
