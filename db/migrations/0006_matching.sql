@@ -681,7 +681,9 @@ BEGIN
 END
 $$;
 
--- A person who may be proposed now: active, consented to matching.
+-- A person who may be proposed now: active, consented to matching (the
+-- same rule is written out in ch.job_complete, where the planner can
+-- join it).
 CREATE FUNCTION ch.participant_matchable(p ch.participant) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -733,7 +735,9 @@ BEGIN
 		-- What changed while the engine ran counts: a consent
 		-- withdrawn, a person paused, an offer closed, a mentor away.
 		WHERE (f.id IS NOT NULL OR m.id IS NOT NULL)
-		    AND ch.participant_matchable(p)
+		    AND p.status IN ('waiting', 'placed') AND EXISTS (SELECT 1
+			FROM ch.consent c WHERE c.participant_id = p.id
+			AND c.purpose = 'matching' AND c.withdrawn_at IS NULL)
 		ON CONFLICT DO NOTHING
 		RETURNING 1)
 	SELECT count(*) INTO n FROM ins;
