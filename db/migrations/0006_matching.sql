@@ -1377,11 +1377,26 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION ch.proposal_answer(p_who jsonb, x ch.proposal)
+CREATE FUNCTION ch.proposal_result(p_who jsonb, x ch.proposal)
 RETURNS ch.result LANGUAGE sql STABLE AS $$
 	SELECT ROW(y.version, NULL::text, ch.proposal_json(p_who, y)::text,
 	    false)::ch.result
 	FROM ch.proposal y WHERE y.id = x.id;
+$$;
+
+-- An open proposal for staff to review: theirs, in the state wanted.
+CREATE FUNCTION ch.proposal_to_review(p_who jsonb, p_id uuid,
+    p_want text[])
+RETURNS ch.proposal LANGUAGE plpgsql AS $$
+DECLARE
+	x	ch.proposal := ch.proposal_open(p_who, p_id, p_want);
+BEGIN
+	IF NOT ch.is_staff(p_who, x.district_id) THEN
+		PERFORM ch.fail(403, 'Proposals are reviewed by the programme''s '
+		    'staff of the participant''s district.');
+	END IF;
+	RETURN x;
+END
 $$;
 
 -- POST /v1/proposals/{id}/approve {"note"}: staff of the district; the
@@ -1398,11 +1413,7 @@ BEGIN
 	IF r.replayed THEN
 		RETURN r;
 	END IF;
-	x := ch.proposal_open(p_who, p_id, ARRAY['pending']);
-	IF NOT ch.is_staff(p_who, x.district_id) THEN
-		PERFORM ch.fail(403, 'Proposals are reviewed by the programme''s '
-		    'staff of the participant''s district.');
-	END IF;
+	x := ch.proposal_to_review(p_who, p_id, ARRAY['pending']);
 	IF NOT ch.participant_matchable((SELECT p FROM ch.participant p
 	    WHERE p.id = x.participant_id)) THEN
 		PERFORM ch.fail(409, 'The participant cannot be matched now: '
@@ -1419,7 +1430,7 @@ BEGIN
 	PERFORM ch.audit_by(p_who, 'proposal.approved', 'proposal', x.id,
 	    x.district_id);
 	RETURN ch.idem_finish(p_who, p_key, p_hash,
-	    ch.proposal_answer(p_who, x));
+	    ch.proposal_result(p_who, x));
 END
 $$;
 
@@ -1437,11 +1448,7 @@ BEGIN
 	IF r.replayed THEN
 		RETURN r;
 	END IF;
-	x := ch.proposal_open(p_who, p_id, ARRAY['pending', 'approved']);
-	IF NOT ch.is_staff(p_who, x.district_id) THEN
-		PERFORM ch.fail(403, 'Proposals are reviewed by the programme''s '
-		    'staff of the participant''s district.');
-	END IF;
+	x := ch.proposal_to_review(p_who, p_id, ARRAY['pending', 'approved']);
 	UPDATE ch.proposal SET status = 'rejected', reviewed_at = now(),
 	    reviewed_by = p_who->>'actor', review_reason = p_body->>'reason',
 	    review_note = p_body->>'note'
@@ -1449,7 +1456,7 @@ BEGIN
 	PERFORM ch.audit_by(p_who, 'proposal.rejected', 'proposal', x.id,
 	    x.district_id, jsonb_build_object('reason', p_body->>'reason'));
 	RETURN ch.idem_finish(p_who, p_key, p_hash,
-	    ch.proposal_answer(p_who, x));
+	    ch.proposal_result(p_who, x));
 END
 $$;
 
@@ -1469,6 +1476,38 @@ LANGUAGE sql STABLE AS $$
 	    WHEN p_who->>'role' = 'mentor'
 		AND x.mentor_user_id::text = p_who->>'user' THEN 'candidate'
 	    END;
+$$;
+
+-- Records the answer of the caller's side (see ch.proposal_side) to an
+-- approved proposal, once; returns the proposal as it is now.
+CREATE FUNCTION ch.proposal_answered(p_who jsonb, p_id uuid,
+    p_answer text)
+RETURNS ch.proposal LANGUAGE plpgsql AS $$
+DECLARE
+	x	ch.proposal := ch.proposal_open(p_who, p_id, ARRAY['approved']);
+	side	text := ch.proposal_side(p_who, x);
+BEGIN
+	IF (side = 'subject' AND x.subject_answer IS NOT NULL)
+	    OR (side = 'candidate' AND x.candidate_answer IS NOT NULL) THEN
+		PERFORM ch.fail(409, 'This side answered already.', NULL,
+		    'proposal-answered');
+	END IF;
+	UPDATE ch.proposal SET
+	    subject_answer = CASE WHEN side = 'subject' THEN p_answer
+		ELSE subject_answer END,
+	    subject_answered_at = CASE WHEN side = 'subject' THEN now()
+		ELSE subject_answered_at END,
+	    subject_answered_by = CASE WHEN side = 'subject'
+		THEN p_who->>'actor' ELSE subject_answered_by END,
+	    candidate_answer = CASE WHEN side = 'candidate' THEN p_answer
+		ELSE candidate_answer END,
+	    candidate_answered_at = CASE WHEN side = 'candidate' THEN now()
+		ELSE candidate_answered_at END,
+	    candidate_answered_by = CASE WHEN side = 'candidate'
+		THEN p_who->>'actor' ELSE candidate_answered_by END
+	WHERE id = x.id RETURNING * INTO x;
+	RETURN x;
+END
 $$;
 
 -- Both sides accepted: the placement or tandem, under the capacity rules
@@ -1568,43 +1607,23 @@ RETURNS ch.result LANGUAGE plpgsql AS $$
 DECLARE
 	r	ch.result;
 	x	ch.proposal;
-	side	text;
 BEGIN
 	PERFORM ch.enter(p_who);
 	r := ch.idem_begin(p_who, p_key, p_hash);
 	IF r.replayed THEN
 		RETURN r;
 	END IF;
-	IF p_body <> '{}' THEN
-		PERFORM ch.fail(422, 'Accepting takes an empty object.');
-	END IF;
-	x := ch.proposal_open(p_who, p_id, ARRAY['approved']);
-	side := ch.proposal_side(p_who, x);
-	IF (side = 'subject' AND x.subject_answer IS NOT NULL)
-	    OR (side = 'candidate' AND x.candidate_answer IS NOT NULL) THEN
-		PERFORM ch.fail(409, 'This side answered already.', NULL,
-		    'proposal-answered');
-	END IF;
-	IF side = 'subject' THEN
-		UPDATE ch.proposal SET subject_answer = 'accepted',
-		    subject_answered_at = now(),
-		    subject_answered_by = p_who->>'actor'
-		WHERE id = x.id RETURNING * INTO x;
-	ELSE
-		UPDATE ch.proposal SET candidate_answer = 'accepted',
-		    candidate_answered_at = now(),
-		    candidate_answered_by = p_who->>'actor'
-		WHERE id = x.id RETURNING * INTO x;
-	END IF;
+	x := ch.proposal_answered(p_who, p_id, 'accepted');
 	PERFORM ch.audit_by(p_who, 'proposal.accepted', 'proposal', x.id,
-	    x.district_id, jsonb_build_object('side', side));
+	    x.district_id, jsonb_build_object('side',
+	    ch.proposal_side(p_who, x)));
 
 	IF x.subject_answer = 'accepted' AND x.candidate_answer = 'accepted'
 	THEN
 		PERFORM ch.proposal_fulfil(p_who, x);
 	END IF;
 	RETURN ch.idem_finish(p_who, p_key, p_hash,
-	    ch.proposal_answer(p_who, x));
+	    ch.proposal_result(p_who, x));
 END
 $$;
 
@@ -1616,39 +1635,21 @@ RETURNS ch.result LANGUAGE plpgsql AS $$
 DECLARE
 	r	ch.result;
 	x	ch.proposal;
-	side	text;
 BEGIN
 	PERFORM ch.enter(p_who);
 	r := ch.idem_begin(p_who, p_key, p_hash);
 	IF r.replayed THEN
 		RETURN r;
 	END IF;
-	x := ch.proposal_open(p_who, p_id, ARRAY['approved']);
-	side := ch.proposal_side(p_who, x);
-	IF (side = 'subject' AND x.subject_answer IS NOT NULL)
-	    OR (side = 'candidate' AND x.candidate_answer IS NOT NULL) THEN
-		PERFORM ch.fail(409, 'This side answered already.', NULL,
-		    'proposal-answered');
-	END IF;
-	IF side = 'subject' THEN
-		UPDATE ch.proposal SET subject_answer = 'declined',
-		    subject_answered_at = now(),
-		    subject_answered_by = p_who->>'actor'
-		WHERE id = x.id;
-	ELSE
-		UPDATE ch.proposal SET candidate_answer = 'declined',
-		    candidate_answered_at = now(),
-		    candidate_answered_by = p_who->>'actor'
-		WHERE id = x.id;
-	END IF;
+	x := ch.proposal_answered(p_who, p_id, 'declined');
 	UPDATE ch.proposal SET status = 'declined',
 	    decline_reason = p_body->>'reason'
 	WHERE id = x.id;
 	PERFORM ch.audit_by(p_who, 'proposal.declined', 'proposal', x.id,
-	    x.district_id, jsonb_build_object('side', side,
-	    'reason', p_body->>'reason'));
+	    x.district_id, jsonb_build_object('side',
+	    ch.proposal_side(p_who, x), 'reason', p_body->>'reason'));
 	RETURN ch.idem_finish(p_who, p_key, p_hash,
-	    ch.proposal_answer(p_who, x));
+	    ch.proposal_result(p_who, x));
 END
 $$;
 
