@@ -44,6 +44,8 @@ KORE_SECCOMP_FILTER("api",
 static const char	*env_get(const char *);
 static void		 worker_exit(int, void *);
 
+void			 kore_parent_configure(int, char **);
+
 /*
  * A worker leaves with _exit() once its own exit handlers ran: library
  * destructors that run after them (p11-kit's, through libpq and libjwt)
@@ -62,6 +64,59 @@ static const char *
 env_get(const char *name)
 {
 	return (getenv(name));
+}
+
+/*
+ * Kore calls this once in the parent, before any worker starts.  Row-level
+ * security is the second wall around personal data only while the API's
+ * login role is bound by it: a superuser, a role with BYPASSRLS or the
+ * schema's owner (or a member of it) would read past it.  The rule is
+ * ch.login_role_problem(), shared with ch-matcher; the server refuses to
+ * start when it names a problem, or when it cannot be asked.
+ */
+void
+kore_parent_configure(int argc, char **argv)
+{
+	static const char *const keys[] = { "dbname", "connect_timeout",
+	    NULL };
+	struct config	 cfg;
+	const char	*values[3];
+	char		 err[CONFIG_ERR_MAX];
+	PGconn		*conn;
+	PGresult	*res;
+
+	(void)argc;
+	(void)argv;
+	if (config_load(&cfg, env_get, err, sizeof(err)) == -1)
+		fatalx("configuration error: %s", err);
+	values[0] = cfg.database_url;
+	values[1] = "10";
+	values[2] = NULL;
+	conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		(void)snprintf(err, sizeof(err), "%s", PQerrorMessage(conn));
+		PQfinish(conn);
+		fatalx("cannot check the database role (is PostgreSQL up?): "
+		    "%s", err);
+	}
+	res = PQexec(conn, "SELECT ch.login_role_problem()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		(void)snprintf(err, sizeof(err), "%s", PQerrorMessage(conn));
+		PQclear(res);
+		PQfinish(conn);
+		fatalx("cannot check the database role (are the migrations "
+		    "applied?): %s", err);
+	}
+	if (!PQgetisnull(res, 0, 0)) {
+		(void)snprintf(err, sizeof(err), "role %s %s", PQuser(conn),
+		    PQgetvalue(res, 0, 0));
+		PQclear(res);
+		PQfinish(conn);
+		fatalx("unsafe CH_DATABASE_URL: the %s; use a role that owns "
+		    "nothing, without SUPERUSER and BYPASSRLS (ch_app)", err);
+	}
+	PQclear(res);
+	PQfinish(conn);
 }
 
 /*

@@ -24,7 +24,7 @@ Targets (reported, not asserted): >= 500 jobs/s, p50 <= 20 ms.
 
 Environment: CH_BENCH_SECONDS (10) per measurement, CH_BENCH_CLIENTS (16),
 CH_RUN_DIR as for scripts/stack.sh (the database is found through
-`stack.sh db-owner-url`). Subjects are the demo participants of district
+`stack.sh db-admin-url`). Subjects are the demo participants of district
 16051 with consent to matching; jobs are asked for by its demo assistant.
 Only Debian's /usr/bin/python3 and its standard library are used.
 """
@@ -183,10 +183,10 @@ def main():
     host, port = u.hostname, u.port or 80
     seconds = float(os.environ.get("CH_BENCH_SECONDS", "10"))
     clients = int(os.environ.get("CH_BENCH_CLIENTS", "16"))
-    owner = subprocess.run([os.path.join(TOP, "scripts", "stack.sh"),
-                            "db-owner-url"], check=True, capture_output=True,
+    admin = subprocess.run([os.path.join(TOP, "scripts", "stack.sh"),
+                            "db-admin-url"], check=True, capture_output=True,
                            text=True).stdout.strip()
-    people = psql(owner, (
+    people = psql(admin, (
         "SELECT p.id FROM ch.participant p WHERE p.district_id = '%s'"
         " AND p.status IN ('waiting', 'placed') AND EXISTS (SELECT 1"
         " FROM ch.consent c WHERE c.participant_id = p.id"
@@ -203,18 +203,18 @@ def main():
               file=sys.stderr)
         return 1
     token = json.loads(payload)["access_token"]
-    t0 = psql(owner, "SELECT clock_timestamp()")[0]
+    t0 = psql(admin, "SELECT clock_timestamp()")[0]
 
     def expire(since):
         """The proposals of the bench's jobs so far leave the way free:
         every measurement starts from the demo's open pairs."""
-        psql(owner, "UPDATE ch.proposal SET status = 'expired',"
+        psql(admin, "UPDATE ch.proposal SET status = 'expired',"
              " expires_at = now() WHERE status IN ('pending', 'approved')"
              " AND job_id IN (SELECT id FROM ch.matching_job"
              " WHERE created_at >= '%s')" % since)
 
     def per_job(since, until):
-        return float(psql(owner, (
+        return float(psql(admin, (
             "SELECT coalesce(round(avg(proposals), 2), 0)"
             " FROM ch.matching_job WHERE created_at >= '%s'"
             " AND created_at < '%s' AND status = 'succeeded'")
@@ -254,11 +254,11 @@ def main():
                   file=sys.stderr)
 
         # (b) Latency: one client, one job after the other.
-        since = psql(owner, "SELECT clock_timestamp()")[0]
+        since = psql(admin, "SELECT clock_timestamp()")[0]
         now = time.monotonic()
         ok, bad, lat, _, posted = jobs_client((host, port, token, people, 0,
                                                now, now + seconds))
-        until = psql(owner, "SELECT clock_timestamp()")[0]
+        until = psql(admin, "SELECT clock_timestamp()")[0]
         lat.sort()
         posted.sort()
         single = per_job(since, until)
@@ -268,14 +268,14 @@ def main():
         expire(t0)
 
         # (a) Throughput: CLIENTS clients, one job after the other each.
-        since = psql(owner, "SELECT clock_timestamp()")[0]
+        since = psql(admin, "SELECT clock_timestamp()")[0]
         now = time.monotonic()
         start = now + 0.3
         res = pool.map(jobs_client, [(host, port, token, people,
                                       i * len(people) // clients, start,
                                       start + seconds)
                                      for i in range(clients)])
-        until = psql(owner, "SELECT clock_timestamp()")[0]
+        until = psql(admin, "SELECT clock_timestamp()")[0]
         done = sum(r[0] for r in res)
         elapsed = max(r[3] for r in res) - start
         jobs = done / elapsed if elapsed > 0 else 0.0

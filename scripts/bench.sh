@@ -96,18 +96,18 @@ echo "bench offers_list_20_vs_pgbench $(ratio "$offers" "$tps") ratio"
 # The same jobs from wrk (a C client with a Lua script), so the two cores
 # go to the stack rather than to Python: jobs finished per second, from
 # the job records of the measured window.
-owner=$(scripts/stack.sh db-owner-url)
-bench_people=$(psql "$owner" -X -q -A -t -c "SELECT string_agg(p.id::text, ',')
+admin=$(scripts/stack.sh db-admin-url)
+bench_people=$(psql "$admin" -X -q -A -t -c "SELECT string_agg(p.id::text, ',')
     FROM ch.participant p WHERE p.district_id = '16051'
     AND p.status IN ('waiting', 'placed')")
 bench_token=$(scripts/stack.sh token assistant 16051)
-psql "$owner" -X -q -c "UPDATE ch.proposal SET status = 'expired'
+psql "$admin" -X -q -c "UPDATE ch.proposal SET status = 'expired'
     WHERE status IN ('pending', 'approved')"
-t0=$(psql "$owner" -X -q -A -t -c "SELECT clock_timestamp()")
+t0=$(psql "$admin" -X -q -A -t -c "SELECT clock_timestamp()")
 CH_BENCH_TOKEN=$bench_token CH_BENCH_PEOPLE=$bench_people \
     wrk -t1 -c8 -d"${duration}s" -s bench/matching_jobs.lua "$base" >/dev/null
-t1=$(psql "$owner" -X -q -A -t -c "SELECT clock_timestamp()")
-psql "$owner" -X -q -A -t -c "SELECT 'bench matching_suggest_jobs_wrk ' ||
+t1=$(psql "$admin" -X -q -A -t -c "SELECT clock_timestamp()")
+psql "$admin" -X -q -A -t -c "SELECT 'bench matching_suggest_jobs_wrk ' ||
     round(count(*) / extract(epoch FROM '$t1'::timestamptz
 	- '$t0'::timestamptz)) || ' jobs/s'
     FROM ch.matching_job WHERE finished_at BETWEEN '$t0' AND '$t1'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Applies db/migrations/NNNN_*.sql in order, each in one transaction, and
-# records version and checksum in public.schema_migrations. Re-running is a
-# no-op; an applied migration whose file changed is refused.
+# records version and checksum in public.schema_migrations. Re-running
+# applies nothing new; an applied migration whose file changed is refused.
+# Then db/privileges.sql, the one place of every grant, is applied again.
 #
 # usage: migrate.sh OWNER_DATABASE_URL [MIGRATIONS_DIR]
 set -euo pipefail
@@ -61,3 +62,5 @@ SQL
 	count=$((count + 1))
 done
 [ "$count" -gt 0 ] || echo "migrate: schema is up to date"
+
+"${psql[@]}" -1 -f "$dir/../privileges.sql"

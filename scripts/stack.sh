@@ -3,14 +3,17 @@
 # migrations and demo data, the ch-matcher worker pool, and Kore with the
 # API module.
 #
-# usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|status
+# usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|db-owner-url|db-admin-url|db-matcher-url|token
 #
 # Environment (all optional):
 #   CH_RUN_DIR         where the cluster, pid files and logs live (.run)
 #   CH_HOST, CH_PORT   where Kore listens (127.0.0.1, 8080)
 #   CH_WORKERS         Kore worker processes (2)
 #   CH_DATABASE_URL    use this database instead of a private cluster
-#   CH_DATABASE_OWNER_URL  role that runs migrations (default: CH_DATABASE_URL)
+#   CH_DATABASE_OWNER_URL  role that runs migrations and owns schema ch
+#                      (required with CH_DATABASE_URL, and another role)
+#   CH_DATABASE_ADMIN_URL  a superuser, for demo data with CH_DATABASE_URL
+#                      (row-level security hides people from the owner)
 #   CH_MATCHER_DATABASE_URL  the ch_matcher role for ch-matcher (required
 #                      with CH_DATABASE_URL)
 #   CH_API_MODULE      the module to load (build/api.so)
@@ -99,11 +102,32 @@ matcher_url() {
 	fi
 }
 
+# The owner runs the migrations. It must be another role than the API's:
+# the API's role owns nothing, so row-level security binds it.
 db_owner_url() {
-	if [ -n "${CH_DATABASE_URL:-}" ]; then
-		echo "${CH_DATABASE_OWNER_URL:-$CH_DATABASE_URL}"
+	if [ -n "$given_db_url" ]; then
+		[ -n "${CH_DATABASE_OWNER_URL:-}" ] ||
+		    die "CH_DATABASE_URL is set: set CH_DATABASE_OWNER_URL to" \
+		    "the role that owns schema ch (see README.md)"
+		[ "$CH_DATABASE_OWNER_URL" != "$given_db_url" ] ||
+		    die "CH_DATABASE_OWNER_URL must name another role than" \
+		    "CH_DATABASE_URL (see README.md)"
+		echo "$CH_DATABASE_OWNER_URL"
 	else
 		local_url ch_owner
+	fi
+}
+
+# A superuser: demo data and tests write and read people, whom row-level
+# security hides from every role without a caller, the owner included.
+db_admin_url() {
+	if [ -n "$given_db_url" ]; then
+		[ -n "${CH_DATABASE_ADMIN_URL:-}" ] ||
+		    die "CH_DATABASE_URL is set: demo data needs" \
+		    "CH_DATABASE_ADMIN_URL (a superuser) or CH_DEMO_DATA=0"
+		echo "$CH_DATABASE_ADMIN_URL"
+	else
+		local_url postgres
 	fi
 }
 
@@ -186,7 +210,7 @@ db_setup() {
 		for f in "$top"/db/demo/*.sql; do
 			args+=(-f "$f")
 		done
-		psql "$(db_owner_url)" -X -q -v ON_ERROR_STOP=1 -1 "${args[@]}"
+		psql "$(db_admin_url)" -X -q -v ON_ERROR_STOP=1 -1 "${args[@]}"
 	fi
 }
 
@@ -365,6 +389,9 @@ db-url)
 db-owner-url)
 	db_owner_url
 	;;
+db-admin-url)
+	db_admin_url
+	;;
 db-matcher-url)
 	matcher_url
 	;;
@@ -372,7 +399,7 @@ token)
 	demo_token "${2:-}" "${3:-}"
 	;;
 *)
-	echo "usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|db-owner-url|db-matcher-url|token ROLE [DISTRICT]" >&2
+	echo "usage: stack.sh run|up|down|matcher-start|matcher-stop|db-up|db-down|db-url|db-owner-url|db-admin-url|db-matcher-url|token ROLE [DISTRICT]" >&2
 	exit 2
 	;;
 esac

@@ -10,6 +10,9 @@
 
 #include <libpq-fe.h>
 
+/* Exit status for a configuration the daemon refuses to run with. */
+#define EXIT_CONFIG	2
+
 #define MATCHER_NAME_MAX	128	/* CH_MATCHER_NAME, bytes */
 #define MATCHER_WORKERS_MAX	64
 #define MATCHER_WORKER_NAME_MAX	(MATCHER_NAME_MAX + 16)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 
@@ -12,6 +13,7 @@
 static void	db_error_text(struct db *, const char *);
 static void	db_notice(void *, const PGresult *);
 static int	db_setup(struct db *);
+static int	db_role_check(struct db *);
 static int	db_attempt(struct db *, const char *, int, int (*)(void *),
 		    void *);
 static int	db_is_lost(struct db *, const PGresult *);
@@ -59,7 +61,45 @@ db_notice(void *arg, const PGresult *res)
 	log_end(&l);
 }
 
-/* Prepare the statements and LISTEN: once per connection. */
+/*
+ * The pool reads people past row-level security only through its job
+ * functions; a login role that could read past it on its own (superuser,
+ * BYPASSRLS, the schema's owner) is a configuration the daemon refuses:
+ * it logs why and ends the process with EXIT_CONFIG.  Returns 0 when the
+ * role is fit, -1 when the check could not run (message in d->err).
+ */
+static int
+db_role_check(struct db *d)
+{
+	struct log_line	 l;
+	PGresult	*res;
+	int		 ok, unfit;
+
+	res = PQexec(d->pg, "SELECT ch.login_role_problem()");
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (!ok) {
+		db_error_text(d, PQerrorMessage(d->pg));
+		PQclear(res);
+		return (-1);
+	}
+	unfit = !PQgetisnull(res, 0, 0);
+	if (unfit && log_begin(&l, LOG_ERROR, "unsafe_database_role")) {
+		log_str(&l, "conn", d->label);
+		log_str(&l, "role", PQuser(d->pg));
+		log_str(&l, "problem", PQgetvalue(res, 0, 0));
+		log_str(&l, "hint", "use a role that owns nothing, without "
+		    "SUPERUSER and BYPASSRLS (ch_matcher)");
+		log_end(&l);
+	}
+	PQclear(res);
+	if (unfit) {
+		(void)fflush(NULL);
+		_exit(EXIT_CONFIG);
+	}
+	return (0);
+}
+
+/* Check the role, prepare the statements and LISTEN: once per connection. */
 static int
 db_setup(struct db *d)
 {
@@ -69,6 +109,8 @@ db_setup(struct db *d)
 	int		 ok;
 
 	(void)PQsetNoticeReceiver(d->pg, db_notice, d);
+	if (db_role_check(d) == -1)
+		return (-1);
 	for (i = 0; i < d->nstmts; i++) {
 		res = PQprepare(d->pg, d->stmts[i].name, d->stmts[i].sql,
 		    d->stmts[i].nparams, NULL);

@@ -16,7 +16,6 @@
 #define CH_MATCHER_VERSION	"dev"
 #endif
 
-#define EXIT_CONFIG	2
 
 static int	env_uint(const char *, unsigned int, unsigned int,
 		    unsigned int, unsigned int *);

@@ -91,12 +91,17 @@ class Stack:
         what = "db-owner-url" if owner else "db-url"
         return self.stack(what).stdout.strip()
 
+    def admin_url(self):
+        """A superuser: row-level security binds the owner too, so tests
+        that inspect or prepare the tables use this one."""
+        return self.stack("db-admin-url").stdout.strip()
+
     def matcher_url(self):
         """The worker pool's own role (ch_matcher)."""
         return self.stack("db-matcher-url").stdout.strip()
 
     def db(self):
-        return psycopg2.connect(self.url())
+        return psycopg2.connect(self.admin_url())
 
     def sql(self, query, params=()):
         with self.db() as conn, conn.cursor() as cur:

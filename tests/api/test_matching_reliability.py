@@ -245,7 +245,7 @@ def kore_ready(api, seconds=60):
 
 
 def test_jobs_survive_killed_workers_and_a_database_restart(stack, api):
-    db = Db(stack.url())
+    db = Db(stack.admin_url())
     app_url = stack.matcher_url()
     # The subjects: everyone of the six districts who can be matched.
     people = db.rows(

@@ -957,7 +957,8 @@ def test_organisation_sees_its_placements_and_consented_contact(api, who):
                "note": "nur vormittags"}
     assert patch(api, asst.token, "/v1/participants/%s/contact" % pid,
                  contact).status_code == 200
-    offer = new_offer(api, org.token)
+    # An offer in his language: a placement needs one they share.
+    offer = new_offer(api, org.token, languages=["de", "fa"])
     assert offer["organization_id"] == DEMO_ORG
     pl = place(api, asst.token, pid, offer["id"], note="intern").json()
     path = "/v1/placements/" + pl["id"]
@@ -997,7 +998,8 @@ def test_organisation_sees_its_placements_and_consented_contact(api, who):
     read(api, org.token, "/v1/participants/%s/contact" % pid, expect=403)
     # A placement in another organisation's offer is not there for it.
     other_org = new_org(api, who["coordinator"].token)["id"]
-    other = new_offer(api, who["coordinator"].token, org=other_org)
+    other = new_offer(api, who["coordinator"].token, org=other_org,
+                      languages=["fa"])
     opl = place(api, asst.token, pid, other["id"]).json()
     read(api, org.token, "/v1/placements/" + opl["id"], expect=404)
     r = patch(api, org.token, "/v1/placements/" + opl["id"],
@@ -1024,7 +1026,8 @@ def test_contact_reads_and_participant_writes_are_audited(api, who, stack):
 
     created = rid("create")
     r = api.request("POST", "/v1/participants", json={
-        "display_name": unique("Audit"), "gender": "female"},
+        "display_name": unique("Audit"), "gender": "female",
+        "languages": [{"code": "de", "level": "b1"}]},
         headers=hdr(asst.token, X_Request_Id=created))
     assert r.status_code == 201 and r.headers["X-Request-Id"] == created
     pid = r.json()["id"]

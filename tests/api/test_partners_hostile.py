@@ -46,8 +46,9 @@ TABLES = [
 
 @pytest.fixture(scope="module")
 def db(stack):
-    """The owner's connection: it sees every row (no row-level security)."""
-    conn = psycopg2.connect(stack.url())
+    """A superuser's connection: it sees every row (no row-level
+    security)."""
+    conn = psycopg2.connect(stack.admin_url())
     conn.autocommit = True
     yield conn
     conn.close()

@@ -295,6 +295,9 @@ def test_tandem_lifecycle_meetings_outcome_and_report(api, stack, who):
     acct, m = active_mentor(api, admin, coord, ERFURT, capacity=2)
     a = new_mentee(api, asst.token)
     b = new_mentee(api, asst.token)
+    # The report counts a woman only with her consent to statistics.
+    for x in (a, b):
+        grant(api, asst.token, x["id"], "statistics")
     herself = Caller.new(api, admin, "participant", ERFURT,
                          participant_id=a["id"])
 
@@ -579,23 +582,28 @@ def test_report_is_numbers_per_district_only(api, stack, who):
                                  (district,)))
         assert d["mentors"] == {s: mentors.get(s, 0) for s in (
             "applied", "active", "paused", "retired")}
-        tandems = dict(stack.sql("SELECT status, count(*) FROM ch.tandem"
-                                 " WHERE district_id = %s GROUP BY 1",
-                                 (district,)))
+        # People count only while they consent to statistics.
+        consented = (" AND EXISTS (SELECT 1 FROM ch.consent c WHERE"
+                     " c.participant_id = x.participant_id AND c.purpose"
+                     " = 'statistics' AND c.withdrawn_at IS NULL)")
+        tandems = dict(stack.sql("SELECT status, count(*) FROM ch.tandem x"
+                                 " WHERE district_id = %s" + consented +
+                                 " GROUP BY 1", (district,)))
         assert d["tandems"] == {s: tandems.get(s, 0) for s in (
             "active", "completed", "ended_early")}
         outcomes = dict(stack.sql("SELECT outcome, count(*) FROM ch.tandem"
-                                  " WHERE district_id = %s AND outcome IS"
-                                  " NOT NULL GROUP BY 1", (district,)))
+                                  " x WHERE district_id = %s AND outcome IS"
+                                  " NOT NULL" + consented + " GROUP BY 1",
+                                  (district,)))
         assert d["outcomes"] == {o: outcomes.get(o, 0) for o in (
             "job", "vocational_training", "internship", "studies",
             "language_course", "none")}
         assert d["mentees"] == stack.sql(
-            "SELECT count(*) FROM ch.mentee_profile WHERE district_id = %s",
-            (district,))[0][0]
+            "SELECT count(*) FROM ch.mentee_profile x WHERE district_id ="
+            " %s" + consented, (district,))[0][0]
         assert d["meetings"] == stack.sql(
-            "SELECT count(*) FROM ch.tandem_meeting WHERE district_id = %s",
-            (district,))[0][0]
+            "SELECT count(*) FROM ch.tandem_meeting x WHERE district_id ="
+            " %s" + consented, (district,))[0][0]
         assert d["planned_events"] == stack.sql(
             "SELECT count(*) FROM ch.event WHERE district_id = %s AND"
             " status = 'planned'", (district,))[0][0]

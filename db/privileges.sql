@@ -1,0 +1,77 @@
+-- Who may run what in schema ch: every privilege of the two login roles,
+-- in one place, denied by default. scripts/migrate.sh applies this file
+-- after the migrations on every run, so it always describes the schema
+-- as it is; tests/api/test_privileges.py compares the catalog with it.
+--
+-- ch_app (the API) may execute the API's functions. An ordinary
+-- (SECURITY INVOKER) function gives it nothing it could not do with its
+-- table privileges under row-level security; a SECURITY DEFINER function
+-- reads past row-level security, so ch_app gets only the four that the
+-- review workflow and the reports need, each of which checks its caller.
+-- ch_matcher (the worker pool) executes its job functions and nothing
+-- else, and touches no table.
+
+SET client_min_messages = warning;
+
+-- New functions start closed: PostgreSQL would grant EXECUTE to PUBLIC.
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
+REVOKE ALL ON ALL TABLES IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
+REVOKE ALL ON SCHEMA ch FROM PUBLIC;
+GRANT USAGE ON SCHEMA ch TO ch_app, ch_matcher;
+
+-- ---------------------------------------------------------------------
+-- The API
+
+GRANT SELECT ON ch.district, ch.place, ch.taxonomy, ch.taxonomy_term,
+    ch.matching_run TO ch_app;
+GRANT SELECT, INSERT ON ch.audit_log TO ch_app;
+GRANT SELECT, INSERT, UPDATE ON ch.app_user, ch.token_family,
+    ch.refresh_token, ch.participant, ch.participant_contact, ch.consent,
+    ch.placement, ch.mentor, ch.mentee_profile, ch.tandem,
+    ch.tandem_meeting, ch.event, ch.event_registration, ch.matching_job,
+    ch.proposal TO ch_app;
+GRANT SELECT, UPDATE ON ch.matching_settings TO ch_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ch.login_throttle, ch.organization,
+    ch.offer, ch.idempotency TO ch_app;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_app;
+-- ... except the worker's, the internal writers the triggers call, and
+-- the trigger functions themselves.
+REVOKE EXECUTE ON FUNCTION ch.job_claim(text, integer),
+    ch.job_input(uuid, bigint), ch.job_complete(uuid, integer, text, jsonb),
+    ch.job_fail(uuid, integer, text, text, boolean),
+    ch.job_heartbeat(text, uuid[], integer[], integer),
+    ch.proposals_expire(), ch.job_held(uuid, integer, text),
+    ch.job_lease_lost(ch.matching_job), ch.job_candidates(text, bigint),
+    ch.job_candidates_build(text),
+    ch.proposals_invalidate(text, uuid, uuid, uuid, boolean),
+    ch.proposals_recheck(text, uuid, uuid, uuid),
+    ch.proposals_over_capacity(uuid, uuid, integer)
+    FROM ch_app;
+DO $$
+DECLARE
+	f	regprocedure;
+BEGIN
+	FOR f IN SELECT p.oid FROM pg_proc p
+	    WHERE p.pronamespace = 'ch'::regnamespace
+	    AND p.prorettype = 'trigger'::regtype LOOP
+		EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM ch_app', f);
+	END LOOP;
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- The worker pool
+
+GRANT EXECUTE ON FUNCTION ch.job_claim(text, integer),
+    ch.job_input(uuid, bigint), ch.job_complete(uuid, integer, text, jsonb),
+    ch.job_fail(uuid, integer, text, text, boolean),
+    ch.job_heartbeat(text, uuid[], integer[], integer),
+    ch.proposals_expire() TO ch_matcher;
+
+-- Every login role may check itself, so that the API and ch-matcher can
+-- say why they refuse to start with a role that is not fit.
+GRANT EXECUTE ON FUNCTION ch.login_role_problem() TO PUBLIC;

@@ -1,0 +1,444 @@
+"""Every rule on every path: who fits an offer or a mentor holds for the
+direct create, through the review workflow and for the worker's results;
+a change to either side of an open proposal that breaks a rule closes it;
+access ends with the relationship or consent it rested on; reports read
+the statistics consent; and the database itself refuses a reader that
+could see past row-level security."""
+
+import json
+
+import psycopg2
+import pytest
+
+from matching_util import act, await_job, submit, suggest
+from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, new_org,
+                           new_offer, new_participant, patch, place,
+                           place_of, read, withdraw)
+from women_util import (active_mentor, end_tandem, form_tandem, merge_patch,
+                        new_mentee, problem, report, report_of)
+
+
+@pytest.fixture(scope="module")
+def who(api):
+    return {
+        "admin": Caller.demo(api, "state_admin"),
+        "coord": Caller.demo(api, "coordinator"),
+        "assist": Caller.demo(api, "assistant"),
+        "org": Caller.demo(api, "organization"),
+        "gotha_coord": Caller.demo(api, "coordinator", GOTHA),
+    }
+
+
+def person(api, who, language, **fields):
+    """An Erfurt participant who speaks only this language, lives at the
+    seat and consented to matching."""
+    fields.setdefault("home_place_id", place_of(api, "99084")["id"])
+    fields.setdefault("mobility_radius_km", 20)
+    p = new_participant(api, who["assist"].token,
+                        languages=[{"code": language, "level": "native"}],
+                        interests=["interreligious"], **fields)
+    grant(api, who["assist"].token, p["id"], "matching")
+    return p
+
+
+def offer_for(api, who, language, **fields):
+    """An open offer of the demo organisation at the Erfurt seat."""
+    return new_offer(api, who["org"].token, org=DEMO_ORG,
+                     category="interreligious", languages=[language],
+                     **fields)
+
+
+def proposed(api, who, pid, offer_id=None, mentor_id=None):
+    """The pending proposal of a fresh suggest job for this pair."""
+    _, props = suggest(api, who["assist"], pid,
+                       programme="women" if mentor_id else "partners")
+    mine = [x for x in props if x["offer_id"] == offer_id
+            and x["mentor_id"] == mentor_id]
+    assert mine, "the pair was not proposed: %s" % props
+    return mine[0]
+
+
+def proposal(api, who, x):
+    return read(api, who["assist"].token, "/v1/proposals/" + x["id"]).json()
+
+
+def reopen(stack, x):
+    """What a race could leave behind: the proposal approved again, as if
+    the change had come in after the invalidation looked at it."""
+    stack.sql("UPDATE ch.proposal SET status = 'approved',"
+              " invalidated_reason = NULL WHERE id = %s", (x["id"],))
+
+
+def codes(r):
+    return {e["code"] for e in r.json().get("errors", [])}
+
+
+def count(stack, sql, *args):
+    return stack.sql(sql, args)[0][0]
+
+
+# ------------------------------------------------------------ partners
+
+def test_offer_changed_after_approval_is_never_placed(api, who, stack):
+    p = person(api, who, "yo", gender="male", birth_year=1990)
+    f = offer_for(api, who, "yo")
+    x = proposed(api, who, p["id"], offer_id=f["id"])
+    act(api, who["assist"], x["id"], "approve")
+    act(api, who["assist"], x["id"], "accept")
+    merge_patch(api, who["org"].token, "/v1/offers/" + f["id"],
+                {"audience": "women", "age_min": 60})
+    x = proposal(api, who, x)
+    assert (x["status"], x["invalidated_reason"]) == \
+        ("invalidated", "no_longer_fits")
+    # Had the invalidation missed it, the last acceptance still refuses,
+    # with the same rules the direct route names.
+    reopen(stack, x)
+    r = act(api, who["org"], x["id"], "accept", expect=409)
+    problem(r, 409, "proposal-impossible")
+    assert {"audience", "age"} <= codes(r)
+    direct = place(api, who["assist"].token, p["id"], f["id"], expect=409)
+    assert codes(direct) == codes(r)
+    assert count(stack, "SELECT count(*) FROM ch.placement WHERE offer_id"
+                 " = %s", f["id"]) == 0
+
+
+def test_approval_checks_the_rules(api, who, stack):
+    p = person(api, who, "sw")
+    f = offer_for(api, who, "sw")
+    x = proposed(api, who, p["id"], offer_id=f["id"])
+    # The offer moves out of her reach; a race keeps the proposal open.
+    stack.sql("UPDATE ch.offer SET place_id = %s WHERE id = %s",
+              (place_of(api, "99867")["id"], f["id"]))
+    assert proposal(api, who, x)["status"] == "invalidated"
+    stack.sql("UPDATE ch.proposal SET status = 'pending',"
+              " invalidated_reason = NULL WHERE id = %s", (x["id"],))
+    r = act(api, who["assist"], x["id"], "approve", expect=409)
+    problem(r, 409, "proposal-impossible")
+    assert codes(r) == {"distance"}
+
+
+@pytest.mark.parametrize("field,value", [
+    ("languages", ["en"]),
+    ("age_max", 20),
+    ("place_id", "99867"),
+    ("status", "paused"),
+])
+def test_any_broken_rule_invalidates_open_proposals(api, who, field, value):
+    p = person(api, who, "hy", birth_year=1980)
+    f = offer_for(api, who, "hy")
+    x = proposed(api, who, p["id"], offer_id=f["id"])
+    if field == "place_id":
+        value = place_of(api, value)["id"]
+    merge_patch(api, who["org"].token, "/v1/offers/" + f["id"],
+                {field: value})
+    x = proposal(api, who, x)
+    assert x["status"] == "invalidated"
+    assert x["invalidated_reason"] == ("offer_not_open"
+                                       if field == "status"
+                                       else "no_longer_fits")
+
+
+def test_german_counts_from_the_offers_minimum_level(api, who):
+    p = new_participant(api, who["assist"].token,
+                        languages=[{"code": "de", "level": "a2"}])
+    strict = new_offer(api, who["org"].token, org=DEMO_ORG,
+                       languages=["de"], min_german_level="b2")
+    r = place(api, who["assist"].token, p["id"], strict["id"], expect=409)
+    assert codes(r) == {"language"}
+    fits = new_offer(api, who["org"].token, org=DEMO_ORG,
+                     languages=["de"], min_german_level="a2")
+    place(api, who["assist"].token, p["id"], fits["id"])
+
+
+def test_a_change_that_keeps_the_rules_keeps_the_proposal(api, who):
+    p = person(api, who, "kk")
+    f = offer_for(api, who, "kk")
+    x = proposed(api, who, p["id"], offer_id=f["id"])
+    merge_patch(api, who["org"].token, "/v1/offers/" + f["id"],
+                {"title": "Neuer Titel", "languages": ["kk", "de"],
+                 "age_max": 99})
+    assert proposal(api, who, x)["status"] == "pending"
+    patch(api, who["assist"].token, "/v1/participants/" + p["id"],
+          {"mobility_radius_km": 25})
+    assert proposal(api, who, x)["status"] == "pending"
+
+
+def test_participant_change_invalidates(api, who):
+    p = person(api, who, "uz")
+    f = offer_for(api, who, "uz", audience="women")
+    x = proposed(api, who, p["id"], offer_id=f["id"])
+    patch(api, who["assist"].token, "/v1/participants/" + p["id"],
+          {"gender": "male"})
+    x = proposal(api, who, x)
+    assert (x["status"], x["invalidated_reason"]) == \
+        ("invalidated", "no_longer_fits")
+
+
+def test_reduced_capacity_frees_the_places_held(api, who):
+    f = offer_for(api, who, "el", capacity=3)
+    people = [person(api, who, "el") for _ in range(3)]
+    xs = [proposed(api, who, p["id"], offer_id=f["id"]) for p in people]
+    for x in xs:
+        act(api, who["assist"], x["id"], "approve")
+    merge_patch(api, who["org"].token, "/v1/offers/" + f["id"],
+                {"capacity": 1})
+    states = [proposal(api, who, x) for x in xs]
+    # The first approved keeps its place; the later two give theirs up.
+    assert [s["status"] for s in states] == \
+        ["approved", "invalidated", "invalidated"]
+    assert {s["invalidated_reason"] for s in states[1:]} == \
+        {"capacity_reduced"}
+
+
+def test_results_of_a_running_job_follow_the_consent(api, who, stack):
+    """A consent withdrawn while the engine runs: the worker's results
+    for the other district's offer are not stored."""
+    gotha_org = new_org(api, who["gotha_coord"].token)
+    f = new_offer(api, who["gotha_coord"].token, org=gotha_org["id"],
+                  district=GOTHA, category="interreligious",
+                  languages=["bn"], online=True)
+    p = person(api, who, "bn")
+    grant(api, who["assist"].token, p["id"], "cross_district")
+    stack.stack("matcher-stop")
+    try:
+        job = submit(api, who["assist"], {
+            "kind": "suggest", "programme": "partners",
+            "participant_id": p["id"], "k": 5}).json()
+        pool = psycopg2.connect(stack.matcher_url())
+        pool.autocommit = True
+        try:
+            cur = pool.cursor()
+            # Older queued jobs come first; they run once the pool is
+            # back (their leases run out).
+            claimed = []
+            for _ in range(20):
+                cur.execute("SELECT id::text, attempt"
+                            " FROM ch.job_claim('test', 30)")
+                claimed = cur.fetchall()
+                if not claimed or claimed[0][0] == job["id"]:
+                    break
+            assert claimed and claimed[0][0] == job["id"]
+            cur.execute("SELECT ch.job_input(%s)", (job["id"],))
+            subject = json.loads(cur.fetchone()[0])["subjects"][0]
+            assert subject["consent_cross_district"] is True
+            withdraw(api, who["assist"].token, p["id"], "cross_district")
+            result = {"proposals": [{
+                "subject": p["id"], "candidate": f["id"], "score": 5000,
+                "explanation": {"score": 50, "features": []}}],
+                "stats": {}}
+            cur.execute("SELECT ch.job_complete(%s, %s, 'test', %s)",
+                        (job["id"], claimed[0][1], json.dumps(result)))
+            assert cur.fetchone()[0] is True
+        finally:
+            pool.close()
+    finally:
+        stack.stack("matcher-start")
+    job = await_job(api, who["assist"], job["id"])
+    assert job["status"] == "succeeded" and job["proposals"] == 0
+    assert count(stack, "SELECT count(*) FROM ch.proposal WHERE"
+                 " participant_id = %s", p["id"]) == 0
+
+
+# ------------------------------------------------------------ women
+
+def mentee_for(api, who, language, **fields):
+    return new_mentee(api, who["assist"].token,
+                      languages=[{"code": language, "level": "native"}],
+                      home_place_id=place_of(api, "99084")["id"], **fields)
+
+
+def test_tandem_from_a_proposal_checks_the_rules(api, who, stack):
+    acct, m = active_mentor(api, who["admin"], who["coord"], ERFURT,
+                            occupational_field="8311",
+                            languages=[{"code": "ta", "level": "c1"}])
+    mentee = mentee_for(api, who, "ta")
+    x = proposed(api, who, mentee["id"], mentor_id=m["id"])
+    act(api, who["assist"], x["id"], "approve")
+    act(api, acct, x["id"], "accept")
+    patch(api, who["assist"].token, "/v1/participants/" + mentee["id"],
+          {"gender": "diverse"})
+    x = proposal(api, who, x)
+    assert (x["status"], x["invalidated_reason"]) == \
+        ("invalidated", "no_longer_fits")
+    reopen(stack, x)
+    r = act(api, who["assist"], x["id"], "accept", expect=409)
+    problem(r, 409, "proposal-impossible")
+    assert "women_only" in codes(r)
+    direct = api.request("POST", "/v1/tandems",
+                         headers={"Authorization": "Bearer "
+                                  + who["assist"].token},
+                         json={"mentor_id": m["id"],
+                               "participant_id": mentee["id"]})
+    assert direct.status_code == 409 and codes(direct) == codes(r)
+    assert count(stack, "SELECT count(*) FROM ch.tandem WHERE mentor_id"
+                 " = %s", m["id"]) == 0
+
+
+def test_mentor_change_invalidates(api, who):
+    acct, m = active_mentor(api, who["admin"], who["coord"], ERFURT,
+                            occupational_field="8312",
+                            languages=[{"code": "nl", "level": "c1"}])
+    mentee = mentee_for(api, who, "nl")
+    x = proposed(api, who, mentee["id"], mentor_id=m["id"])
+    merge_patch(api, acct.token, "/v1/mentors/" + m["id"],
+                {"languages": [{"code": "cs", "level": "c1"}]})
+    x = proposal(api, who, x)
+    assert (x["status"], x["invalidated_reason"]) == \
+        ("invalidated", "no_longer_fits")
+
+
+# ------------------------------------------------------------ access ends
+
+def mentee_rows_seen_by(stack, acct, mentee_id):
+    """What row-level security shows the API's role for a mentor."""
+    app = psycopg2.connect(stack.url(owner=False))
+    try:
+        cur = app.cursor()
+        cur.execute("SELECT ch.enter(%s::jsonb)", (json.dumps(
+            {"role": "mentor", "user": acct.id, "district": ERFURT}),))
+        cur.execute("SELECT (SELECT count(*) FROM ch.mentee_profile"
+                    " WHERE participant_id = %s), (SELECT count(*)"
+                    " FROM ch.participant WHERE id = %s)",
+                    (mentee_id, mentee_id))
+        return cur.fetchone()
+    finally:
+        app.close()
+
+
+def test_mentor_reads_her_mentee_only_while_the_tandem_lasts(api, who,
+                                                             stack):
+    acct, m = active_mentor(api, who["admin"], who["coord"], ERFURT,
+                            occupational_field="8313",
+                            languages=[{"code": "sk", "level": "c1"}])
+    mentee = mentee_for(api, who, "sk")
+    t = form_tandem(api, who["assist"].token, m["id"], mentee["id"])
+    assert mentee_rows_seen_by(stack, acct, mentee["id"]) == (1, 1)
+    assert read(api, acct.token, "/v1/tandems/" + t["id"]).json()[
+        "mentee"]["display_name"] == mentee["display_name"]
+    end_tandem(api, acct.token, t["id"], {"status": "completed",
+                                          "outcome": "none"})
+    assert mentee_rows_seen_by(stack, acct, mentee["id"]) == (0, 0)
+    ended = read(api, acct.token, "/v1/tandems/" + t["id"]).json()
+    assert ended["status"] == "completed" and ended["mentee"] is None
+
+
+def gotha_partner(api, who):
+    """A Gotha organisation, its signed-in representative and an online
+    offer in a language of its own."""
+    org = new_org(api, who["gotha_coord"].token)
+    rep = Caller.new(api, who["admin"], "organization", GOTHA,
+                     organization_id=org["id"])
+    return org, rep
+
+
+def test_withdrawn_cross_district_ends_placements_there(api, who, stack):
+    org, rep = gotha_partner(api, who)
+    there = new_offer(api, who["gotha_coord"].token, org=org["id"],
+                      district=GOTHA, languages=["hu"], online=True)
+    here = offer_for(api, who, "hu")
+    p = person(api, who, "hu")
+    place(api, who["assist"].token, p["id"], there["id"], expect=409)
+    grant(api, who["assist"].token, p["id"], "cross_district")
+    pl = place(api, who["assist"].token, p["id"], there["id"]).json()
+    at_home = place(api, who["assist"].token, p["id"], here["id"]).json()
+    path = "/v1/placements/" + pl["id"]
+    assert read(api, rep.token, path).json()["participant"][
+        "display_name"] == p["display_name"]
+
+    withdraw(api, who["assist"].token, p["id"], "cross_district")
+    ended = read(api, who["assist"].token, path).json()
+    assert (ended["status"], ended["end_reason"]) == \
+        ("ended", "consent_withdrawn")
+    seen = read(api, rep.token, path).json()
+    assert seen["status"] == "ended" and seen["participant"] is None
+    # What rested on other consents goes on.
+    assert read(api, who["assist"].token, "/v1/placements/"
+                + at_home["id"]).json()["status"] == "active"
+    assert count(stack, "SELECT count(*) FROM ch.audit_log WHERE action ="
+                 " 'placement.ended' AND entity_id = %s AND"
+                 " detail->>'reason' = 'consent_withdrawn'", pl["id"]) == 1
+
+
+def test_withdrawn_cross_district_ends_tandems_there(api, who):
+    acct, m = active_mentor(api, who["admin"], who["gotha_coord"], GOTHA,
+                            occupational_field="8314", online_ok=True,
+                            languages=[{"code": "ro", "level": "c1"}])
+    mentee = mentee_for(api, who, "ro")
+    grant(api, who["assist"].token, mentee["id"], "cross_district")
+    t = form_tandem(api, who["assist"].token, m["id"], mentee["id"])
+    assert read(api, acct.token, "/v1/tandems/" + t["id"]).json()[
+        "mentee"]["id"] == mentee["id"]
+    withdraw(api, who["assist"].token, mentee["id"], "cross_district")
+    ended = read(api, acct.token, "/v1/tandems/" + t["id"]).json()
+    assert (ended["status"], ended["end_reason"], ended["outcome"]) == \
+        ("ended_early", "consent_withdrawn", "none")
+    assert ended["mentee"] is None
+
+
+def test_organisation_sees_a_proposal_person_only_while_it_is_open(
+        api, who):
+    p = person(api, who, "bg")
+    f = offer_for(api, who, "bg")
+    x = proposed(api, who, p["id"], offer_id=f["id"])
+    act(api, who["assist"], x["id"], "approve")
+    path = "/v1/proposals/" + x["id"]
+    assert read(api, who["org"].token, path).json()["participant"][
+        "display_name"] == p["display_name"]
+    act(api, who["org"], x["id"], "decline", {"reason": "schedule"})
+    seen = read(api, who["org"].token, path).json()
+    assert seen["status"] == "declined" and seen["participant"] is None
+    # Staff keep seeing their district's person.
+    assert proposal(api, who, x)["participant"]["id"] == p["id"]
+
+
+# ------------------------------------------------------------ statistics
+
+def test_reports_count_only_who_consented_to_statistics(api, who):
+    coord = who["coord"]
+    before = report_of(report(api, coord.token), ERFURT)
+    mentee = mentee_for(api, who, "pl")
+    after = report_of(report(api, coord.token), ERFURT)
+    assert after["mentees"] == before["mentees"]
+    grant(api, who["assist"].token, mentee["id"], "statistics")
+    counted = report_of(report(api, coord.token), ERFURT)
+    assert counted["mentees"] == before["mentees"] + 1
+    withdraw(api, who["assist"].token, mentee["id"], "statistics")
+    again = report_of(report(api, coord.token), ERFURT)
+    assert again["mentees"] == before["mentees"]
+
+
+# ------------------------------------------------------------ the owner
+
+def test_the_owner_reads_no_person(stack):
+    """Row-level security binds the tables' owner too (FORCE): only the
+    functions that run on behalf of a caller see past it."""
+    owner = psycopg2.connect(stack.url())
+    try:
+        cur = owner.cursor()
+        for table in ("participant", "participant_contact", "consent",
+                      "placement", "mentee_profile", "tandem",
+                      "tandem_meeting", "proposal"):
+            cur.execute("SELECT count(*) FROM ch.%s" % table)
+            assert cur.fetchone()[0] == 0, table
+        # A superuser sees the people the owner does not.
+        assert count(stack, "SELECT count(*) FROM ch.participant") > 0
+    finally:
+        owner.close()
+
+
+def test_mentee_profile_checks_its_caller(api, who, stack):
+    """ch.mentee_get decides itself who reads a profile: a participant of
+    Erfurt asking for a Gotha mentee gets 404, whatever role runs it."""
+    gotha = new_mentee(api, Caller.demo(api, "assistant", GOTHA).token)
+    erfurt = new_participant(api, who["assist"].token)
+    caller = json.dumps({"role": "participant", "district": ERFURT,
+                         "participant": erfurt["id"]})
+    for url in (stack.url(owner=False), stack.url()):
+        conn = psycopg2.connect(url)
+        try:
+            with pytest.raises(psycopg2.Error) as e:
+                conn.cursor().execute("SELECT ch.mentee_get(%s, %s)",
+                                      (caller, gotha["id"]))
+            assert e.value.pgcode == "CH404"
+        finally:
+            conn.close()
