@@ -318,6 +318,10 @@ BEGIN
 	EXCEPTION WHEN check_violation THEN
 		PERFORM ch.fail(409, 'The offer has no free place left.',
 		    NULL, 'capacity-exhausted');
+	WHEN unique_violation THEN
+		PERFORM ch.fail(409, 'The participant is placed in this offer '
+		    'already.', NULL, CASE WHEN p_proposal IS NOT NULL
+		    THEN 'proposal-impossible' END);
 	END;
 	PERFORM ch.audit_by(p_who, 'placement.created', 'placement', pl.id,
 	    pl.district_id, jsonb_strip_nulls(jsonb_build_object('offer',
@@ -693,7 +697,7 @@ CREATE TRIGGER mentee_invalidates AFTER UPDATE OF german_level
 CREATE OR REPLACE FUNCTION ch.consent_invalidates() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
-	id	uuid;
+	ended	uuid;
 BEGIN
 	IF NEW.withdrawn_at IS NULL OR OLD.withdrawn_at IS NOT NULL
 	    OR NEW.withdrawal_reason <> 'withdrawn' THEN
@@ -705,7 +709,7 @@ BEGIN
 	ELSIF NEW.purpose = 'cross_district' THEN
 		PERFORM ch.proposals_invalidate('consent_withdrawn',
 		    NEW.participant_id, NULL, NULL, true);
-		FOR id IN UPDATE ch.placement pl SET status = 'ended',
+		FOR ended IN UPDATE ch.placement pl SET status = 'ended',
 		    end_reason = 'consent_withdrawn',
 		    ended_on = greatest(current_date, pl.started_on)
 		    FROM ch.offer f
@@ -715,10 +719,10 @@ BEGIN
 		    RETURNING pl.id LOOP
 			PERFORM ch.audit(NEW.withdrawn_by,
 			    NEW.withdrawn_by_role, 'placement.ended',
-			    'placement', id::text, NEW.district_id, NULL,
+			    'placement', ended::text, NEW.district_id, NULL,
 			    '{"reason": "consent_withdrawn"}');
 		END LOOP;
-		FOR id IN UPDATE ch.tandem t SET status = 'ended_early',
+		FOR ended IN UPDATE ch.tandem t SET status = 'ended_early',
 		    end_reason = 'consent_withdrawn', outcome = 'none',
 		    ended_on = greatest(current_date, t.started_on)
 		    FROM ch.mentor m
@@ -728,7 +732,7 @@ BEGIN
 		    RETURNING t.id LOOP
 			PERFORM ch.audit(NEW.withdrawn_by,
 			    NEW.withdrawn_by_role, 'tandem.ended', 'tandem',
-			    id::text, NEW.district_id, NULL,
+			    ended::text, NEW.district_id, NULL,
 			    '{"reason": "consent_withdrawn"}');
 		END LOOP;
 	END IF;

@@ -134,7 +134,8 @@ def world(api):
     def person(headers=coord):
         return post("/v1/participants", {
             "display_name": "Hostile T.", "gender": "female",
-            "birth_year": 1990}, headers)
+            "birth_year": 1990,
+            "languages": [{"code": "de", "level": "b1"}]}, headers)
 
     w.org = org("Hostile Test Verein")
     w.org_empty = org("Hostile Leerer Verein")

@@ -197,9 +197,10 @@ def refs(api):
         return resp.json()["id"]
 
     def person():
-        return post("/v1/participants", {"display_name": "Prop P.",
-                                         "gender": "female",
-                                         "birth_year": 1990})
+        return post("/v1/participants", {
+            "display_name": "Prop P.", "gender": "female",
+            "birth_year": 1990,
+            "languages": [{"code": "de", "level": "b1"}]})
 
     def offer(org):
         return post("/v1/offers", {

@@ -12,7 +12,7 @@ import pytest
 
 from matching_util import act, await_job, submit, suggest
 from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, new_org,
-                           new_offer, new_participant, patch, place,
+                           new_offer, new_participant, place,
                            place_of, read, withdraw)
 from women_util import (active_mentor, end_tandem, form_tandem, merge_patch,
                         new_mentee, problem, report, report_of)
@@ -158,7 +158,7 @@ def test_a_change_that_keeps_the_rules_keeps_the_proposal(api, who):
                 {"title": "Neuer Titel", "languages": ["kk", "de"],
                  "age_max": 99})
     assert proposal(api, who, x)["status"] == "pending"
-    patch(api, who["assist"].token, "/v1/participants/" + p["id"],
+    merge_patch(api, who["assist"].token, "/v1/participants/" + p["id"],
           {"mobility_radius_km": 25})
     assert proposal(api, who, x)["status"] == "pending"
 
@@ -167,7 +167,7 @@ def test_participant_change_invalidates(api, who):
     p = person(api, who, "uz")
     f = offer_for(api, who, "uz", audience="women")
     x = proposed(api, who, p["id"], offer_id=f["id"])
-    patch(api, who["assist"].token, "/v1/participants/" + p["id"],
+    merge_patch(api, who["assist"].token, "/v1/participants/" + p["id"],
           {"gender": "male"})
     x = proposal(api, who, x)
     assert (x["status"], x["invalidated_reason"]) == \
@@ -255,7 +255,7 @@ def test_tandem_from_a_proposal_checks_the_rules(api, who, stack):
     x = proposed(api, who, mentee["id"], mentor_id=m["id"])
     act(api, who["assist"], x["id"], "approve")
     act(api, acct, x["id"], "accept")
-    patch(api, who["assist"].token, "/v1/participants/" + mentee["id"],
+    merge_patch(api, who["assist"].token, "/v1/participants/" + mentee["id"],
           {"gender": "diverse"})
     x = proposal(api, who, x)
     assert (x["status"], x["invalidated_reason"]) == \
