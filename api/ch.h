@@ -100,6 +100,7 @@ enum config_jwt_alg {
 
 struct config {
 	const char		*database_url;
+	const char		*listen_url;	/* LISTEN for finished jobs */
 	enum config_env		 env;
 	enum config_log_level	 log_level;
 	int			 access_log;

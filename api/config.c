@@ -7,6 +7,7 @@
 #include "ch.h"
 
 static int	config_enum(const char *, const char *const *, int *);
+static int	config_url(const char *, const char *, char *, size_t);
 static int	config_jwt(struct config *, const char *(*)(const char *),
 		    char *, size_t);
 static const char *config_str(const char *(*)(const char *), const char *,
@@ -35,6 +36,20 @@ config_enum(const char *value, const char *const *names, int *out)
 	return (-1);
 }
 
+/* 0 when v looks like a libpq URL or connection string, else -1 and err. */
+static int
+config_url(const char *name, const char *v, char *err, size_t errlen)
+{
+	if (strncmp(v, "postgresql://", 13) != 0 &&
+	    strncmp(v, "postgres://", 11) != 0 && strchr(v, '=') == NULL) {
+		snprintf(err, errlen, "%s is neither a postgresql:// URL nor "
+		    "a key=value connection string", name);
+		return (-1);
+	}
+
+	return (0);
+}
+
 /*
  * Fills cfg from the environment through get (getenv in production, a
  * table in tests). Returns 0, or -1 with a one-line reason in err that
@@ -59,13 +74,19 @@ config_load(struct config *cfg, const char *(*get)(const char *),
 		    "(a libpq connection string or postgresql:// URL)");
 		return (-1);
 	}
-	if (strncmp(v, "postgresql://", 13) != 0 &&
-	    strncmp(v, "postgres://", 11) != 0 && strchr(v, '=') == NULL) {
-		snprintf(err, errlen, "CH_DATABASE_URL is neither a "
-		    "postgresql:// URL nor a key=value connection string");
+	if (config_url("CH_DATABASE_URL", v, err, errlen) == -1)
 		return (-1);
-	}
 	cfg->database_url = v;
+
+	/* The connection that LISTENs for finished matching jobs: it needs
+	 * a session of its own, which a transaction-pooling proxy in front
+	 * of the database cannot give. */
+	cfg->listen_url = cfg->database_url;
+	if ((v = get("CH_DATABASE_LISTEN_URL")) != NULL && *v != '\0') {
+		if (config_url("CH_DATABASE_LISTEN_URL", v, err, errlen) == -1)
+			return (-1);
+		cfg->listen_url = v;
+	}
 
 	if ((v = get("CH_ENV")) != NULL && *v != '\0') {
 		if (config_enum(v, env_names, &e) == -1) {

@@ -20,11 +20,17 @@ struct config	api_config;
 /*
  * Kore's sandbox kills a worker on any syscall it does not list. libpq on
  * glibc 2.36 stats ~/.pgpass with newfstatat and reconnects with
- * poll-based waits; nothing else is needed (seccomp_tracing found these).
+ * poll-based waits. Over TCP it first looks for Kerberos credentials
+ * (gssencmode=prefer), and the GSSAPI library lists its directory of
+ * mechanism files with getdents64. Nothing else is needed
+ * (seccomp_tracing found these).
  */
 KORE_SECCOMP_FILTER("api",
 #if defined(SYS_newfstatat)
 	KORE_SYSCALL_ALLOW(newfstatat),
+#endif
+#if defined(SYS_getdents64)
+	KORE_SYSCALL_ALLOW(getdents64),
 #endif
 	KORE_SYSCALL_ALLOW(uname),
 	/* Password hashing runs on Kore task threads. */

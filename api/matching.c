@@ -7,14 +7,22 @@
  * worker serves others. Two things wake it: a notification on channel
  * ch_job_done, which ch-matcher (and a cancellation) sends with the job id
  * when a job finishes, and a timer. Each worker process keeps one
- * connection of its own that LISTENs; it is opened on the first wait and
- * again after it broke. The timer is the safety net: it fires at the
- * deadline, and every WAIT_POLL_MS meanwhile, so a lost notification (a
- * database restart) costs at most that long.
+ * connection of its own that LISTENs (CH_DATABASE_LISTEN_URL); it is
+ * opened on the first wait and again after it broke. The timer is the
+ * safety net: it fires at the deadline, and every WAIT_POLL_MS meanwhile,
+ * so a lost notification (a database restart) costs at most that long.
+ *
+ * Opening that connection never blocks the worker either: the event loop
+ * drives libpq's connection steps and the LISTEN, and an attempt that is
+ * not done within LISTEN_CONNECT_MS (a database that does not answer) is
+ * given up and not tried again for LISTEN_RETRY_MS. Only a host name in
+ * the URL is still resolved by a blocking lookup inside libpq.
  *
  * A waiter is registered before the job is first read, so a job that
  * finishes between the read and the sleep is not missed: its notification
- * marks the waiter, and the read is simply repeated.
+ * marks the waiter, and the read is simply repeated. Notifications sent
+ * before the LISTEN took effect are missed, so every waiter reads its job
+ * once more when the connection comes up.
  */
 
 #include <sys/queue.h>
@@ -30,6 +38,7 @@
 #define WAIT_MAX_S		10
 #define WAIT_POLL_MS		1000
 #define LISTEN_RETRY_MS		1000
+#define LISTEN_CONNECT_MS	2000	/* to connect and LISTEN */
 #define LISTEN_CHANNEL		"ch_job_done"
 #define LISTEN_EVENT_TYPE	0x4348	/* ours; Kore only calls handle */
 
@@ -50,10 +59,19 @@ struct job_waiter {
 	int			 sleeping;
 };
 
+enum listener_state {
+	LISTENER_DOWN = 0,
+	LISTENER_CONNECTING,	/* libpq's connection steps */
+	LISTENER_SUBSCRIBING,	/* LISTEN sent, its answer awaited */
+	LISTENER_UP,
+};
+
 /* The listening connection; Kore's event loop calls evt.handle. */
 struct job_listener {
 	struct kore_event	 evt;
 	PGconn			*conn;
+	enum listener_state	 state;
+	struct kore_timer	*deadline;	/* while not yet up */
 	u_int64_t		 retry_at;
 };
 
@@ -62,6 +80,12 @@ static struct job_listener	listener;
 
 static int	prefer_wait(struct http_request *);
 static void	listener_open(void);
+static void	listener_connect(void);
+static void	listener_subscribe(void);
+static void	listener_up(void);
+static void	listener_read(int);
+static void	listener_fail(const char *);
+static void	listener_timeout(void *, u_int64_t);
 static void	listener_close(void);
 static void	listener_event(void *, int);
 static void	waiter_free(void *);
@@ -110,82 +134,203 @@ prefer_wait(struct http_request *req)
 	return (0);
 }
 
-/* Opens the LISTEN connection unless it is up or failed a moment ago. */
+/*
+ * Starts opening the LISTEN connection unless it is open, opening, or
+ * failed a moment ago. Returns at once: listener_event carries on.
+ */
 static void
 listener_open(void)
 {
 	static const char *const keys[] = {
-		"connect_timeout", "application_name", "dbname", NULL
+		"application_name", "dbname", NULL
 	};
 	const char	*values[] = {
-		"1", "ch-api-listen", api_config.database_url, NULL
+		"ch-api-listen", api_config.listen_url, NULL
 	};
-	PGresult	*res;
-	int		 ok;
 
-	if (listener.conn != NULL || kore_time_ms() < listener.retry_at)
+	if (listener.state != LISTENER_DOWN ||
+	    kore_time_ms() < listener.retry_at)
 		return;
-	listener.retry_at = kore_time_ms() + LISTEN_RETRY_MS;
-	/* Blocking, but bounded: an unreachable database costs this worker
-	 * at most a second, once per LISTEN_RETRY_MS. */
-	listener.conn = PQconnectdbParams(keys, values, 1);
-	if (PQstatus(listener.conn) != CONNECTION_OK) {
-		kore_log(LOG_WARNING, "matching: cannot listen for finished "
-		    "jobs: %s", PQerrorMessage(listener.conn));
-		listener_close();
+	if ((listener.conn = PQconnectStartParams(keys, values, 1)) == NULL ||
+	    PQstatus(listener.conn) == CONNECTION_BAD) {
+		listener_fail(NULL);
 		return;
 	}
-	res = PQexec(listener.conn, "LISTEN " LISTEN_CHANNEL);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok || PQsetnonblocking(listener.conn, 1) != 0) {
-		listener_close();
-		return;
-	}
+	listener.state = LISTENER_CONNECTING;
 	listener.evt.type = LISTEN_EVENT_TYPE;
 	listener.evt.flags = 0;
 	listener.evt.handle = listener_event;
-	kore_platform_event_all(PQsocket(listener.conn), &listener);
+	listener.deadline = kore_timer_add(listener_timeout, LISTEN_CONNECT_MS,
+	    NULL, KORE_TIMER_ONESHOT);
+	/* libpq's first step waits for the socket to become writable. */
+	kore_platform_schedule_write(PQsocket(listener.conn), &listener);
+}
+
+/*
+ * One of libpq's connection steps, then a wait for what the next one
+ * needs. The socket may change between steps (another address), so it
+ * is registered again each time; registering again also reports
+ * readiness that is already there, which edge-triggered events would
+ * otherwise not repeat.
+ */
+static void
+listener_connect(void)
+{
+	switch (PQconnectPoll(listener.conn)) {
+	case PGRES_POLLING_READING:
+		kore_platform_schedule_read(PQsocket(listener.conn), &listener);
+		break;
+	case PGRES_POLLING_WRITING:
+		kore_platform_schedule_write(PQsocket(listener.conn),
+		    &listener);
+		break;
+	case PGRES_POLLING_OK:
+		if (PQsetnonblocking(listener.conn, 1) != 0 ||
+		    !PQsendQuery(listener.conn, "LISTEN " LISTEN_CHANNEL)) {
+			listener_fail(NULL);
+			break;
+		}
+		listener.state = LISTENER_SUBSCRIBING;
+		listener_subscribe();
+		break;
+	default:
+		listener_fail(NULL);
+		break;
+	}
+}
+
+/* Sends what is left of the LISTEN and reads its answer, never waiting. */
+static void
+listener_subscribe(void)
+{
+	PGresult	*res;
+	int		 unsent, ok;
+
+	if ((unsent = PQflush(listener.conn)) == -1 ||
+	    !PQconsumeInput(listener.conn)) {
+		listener_fail(NULL);
+		return;
+	}
+	/* PQgetResult would wait while libpq is busy. */
+	while (!PQisBusy(listener.conn)) {
+		if ((res = PQgetResult(listener.conn)) == NULL) {
+			listener_up();
+			return;
+		}
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok) {
+			listener_fail(NULL);
+			return;
+		}
+	}
+	if (unsent)
+		kore_platform_event_all(PQsocket(listener.conn), &listener);
+	else
+		kore_platform_schedule_read(PQsocket(listener.conn), &listener);
+}
+
+/*
+ * Listening. A job that finished while the connection was being made
+ * sent its notification to nobody: every waiter reads its job again.
+ */
+static void
+listener_up(void)
+{
+	struct job_waiter	*w;
+
+	listener.state = LISTENER_UP;
+	if (listener.deadline != NULL) {
+		kore_timer_remove(listener.deadline);
+		listener.deadline = NULL;
+	}
+	kore_platform_event_level_read(PQsocket(listener.conn), &listener);
+	TAILQ_FOREACH(w, &waiters, list)
+		waiter_wake(w);
+	listener_read(0);
+}
+
+/* Wakes the waiters of every job whose notification came in. */
+static void
+listener_read(int error)
+{
+	struct job_waiter	*w;
+	PGnotify		*n;
+
+	if (error || !PQconsumeInput(listener.conn)) {
+		/* The timers carry on; the next wait reconnects. */
+		listener_close();
+		return;
+	}
+	while ((n = PQnotifies(listener.conn)) != NULL) {
+		TAILQ_FOREACH(w, &waiters, list) {
+			if (strcasecmp(w->job, n->extra) == 0)
+				waiter_wake(w);
+		}
+		PQfreemem(n);
+	}
+}
+
+/*
+ * Gives the attempt up, logging why (libpq's first line when why is
+ * NULL); the next wait after LISTEN_RETRY_MS tries again.
+ */
+static void
+listener_fail(const char *why)
+{
+	if (why == NULL && listener.conn == NULL)
+		why = "out of memory";
+	else if (why == NULL)
+		why = PQerrorMessage(listener.conn);
+	kore_log(LOG_WARNING, "matching: cannot listen for finished jobs: %.*s",
+	    (int)strcspn(why, "\n"), why);
+	listener_close();
+	listener.retry_at = kore_time_ms() + LISTEN_RETRY_MS;
+}
+
+static void
+listener_timeout(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	listener.deadline = NULL;	/* a one-shot timer frees itself */
+	listener_fail("no answer from the database in time");
 }
 
 static void
 listener_close(void)
 {
+	if (listener.deadline != NULL) {
+		kore_timer_remove(listener.deadline);
+		listener.deadline = NULL;
+	}
 	/* Closing the socket also takes it out of the event loop. */
 	if (listener.conn != NULL)
 		PQfinish(listener.conn);
 	listener.conn = NULL;
+	listener.state = LISTENER_DOWN;
 }
 
-/* Readable (or broken): wake the waiters of every job that finished. */
+/* The socket is ready (or broken): the next step of whatever is under way. */
 static void
 listener_event(void *arg, int error)
 {
-	struct job_waiter	*w;
-	PGnotify		*n;
-	int			 got;
-
 	(void)arg;
-	if (listener.conn == NULL)
-		return;
-	/* The socket is edge-triggered: read until a pass brings nothing
-	 * new, so a burst larger than libpq's buffer is not left behind. */
-	do {
-		if (error || !PQconsumeInput(listener.conn)) {
-			/* The timers carry on; the next wait reconnects. */
-			listener_close();
-			return;
-		}
-		got = 0;
-		while ((n = PQnotifies(listener.conn)) != NULL) {
-			got++;
-			TAILQ_FOREACH(w, &waiters, list) {
-				if (strcasecmp(w->job, n->extra) == 0)
-					waiter_wake(w);
-			}
-			PQfreemem(n);
-		}
-	} while (got > 0);
+	switch (listener.state) {
+	case LISTENER_CONNECTING:
+		/* libpq looks at the socket's error itself, and may go on
+		 * to the host's next address. */
+		listener_connect();
+		break;
+	case LISTENER_SUBSCRIBING:
+		listener_subscribe();
+		break;
+	case LISTENER_UP:
+		listener_read(error);
+		break;
+	case LISTENER_DOWN:
+		break;
+	}
 }
 
 static void

@@ -350,6 +350,21 @@ api_dispatch(struct http_request *req)
 	else
 		codec_request_id_new(ctx->request_id, sizeof(ctx->request_id));
 
+	/* Kore reads no chunked body: it frames a request by Content-Length
+	 * alone, so behind a proxy that honours Transfer-Encoding the chunks
+	 * would become the next request on this connection (request
+	 * smuggling). Any transfer coding, on any method: 400 and close, as
+	 * RFC 9112 section 6.3 asks when the framing cannot be trusted.
+	 * (POST, PUT and PATCH without Content-Length never get here: Kore
+	 * answers 411 itself.) */
+	if (http_request_header(req, "transfer-encoding", &hdr)) {
+		req->owner->flags |= CONN_CLOSE_EMPTY;
+		ret = api_problem(req, ctx, 400, "bad-request",
+		    "Transfer-Encoding is not supported: send the body with "
+		    "Content-Length.");
+		goto out;
+	}
+
 	/* Kore reads bodies of POST, PUT and PATCH only: the bytes of any
 	 * other request's body would become the next request on this
 	 * connection (request smuggling). Refuse and close. */

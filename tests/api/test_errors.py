@@ -200,3 +200,97 @@ def test_body_on_a_bodiless_method_is_refused_and_closes(stack, method):
             data += chunk
     assert data.startswith(b"HTTP/1.1 400")
     assert data.count(b"HTTP/1.1") == 1, data
+
+
+
+def exchange(stack, parts, quiet=3):
+    """Sends each part as it is, reading what comes back in between (as
+    a proxy forwards a body after the headers); returns everything the
+    server answered and whether it closed the connection (rather than
+    going quiet for `quiet` seconds with the connection kept alive)."""
+    got = b""
+    with socket.create_connection(("127.0.0.1", stack.port), 10) as s:
+        for i, part in enumerate(parts):
+            try:
+                s.sendall(part)
+            except (BrokenPipeError, ConnectionResetError):
+                return got, True
+            s.settimeout(quiet if i == len(parts) - 1 else 0.5)
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return got, True
+                    got += chunk
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                return got, True
+    return got, False
+
+
+# A request that a proxy honouring Transfer-Encoding forwards as the
+# chunked body, and that a server not reading it takes for the next one.
+SMUGGLED = b"GET /v1/districts/16051 HTTP/1.1\r\nHost: x\r\n\r\n"
+CHUNK_SIZE = b"%x\r\n" % len(SMUGGLED)
+CHUNK_REST = SMUGGLED + b"\r\n0\r\n\r\n"
+
+
+@pytest.mark.parametrize("method,path,length", [
+    ("GET", "/v1/districts", False),
+    ("HEAD", "/v1/districts", False),
+    ("OPTIONS", "/v1/districts", False),
+    ("DELETE", "/v1/districts/16051", False),
+    # Kore frames these by Content-Length alone: the chunk-size line is
+    # the whole body, and the chunk itself would be the next request.
+    ("POST", "/v1/auth/token", True),
+    ("PUT", "/v1/districts/16051", True),
+    ("PATCH", "/v1/users/00000000-0000-0000-0000-000000000000", True),
+])
+def test_transfer_encoding_is_refused_and_closes(stack, method, path, length):
+    """Kore 4.1 does not read chunked bodies: behind a proxy that does,
+    the chunk would be parsed as the next request (smuggling)."""
+    head = b"%s %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" \
+        % (method.encode(), path.encode())
+    if length:
+        head += b"Content-Length: %d\r\n" % len(CHUNK_SIZE)
+    answer, closed = exchange(stack, [head + b"\r\n" + CHUNK_SIZE,
+                                      CHUNK_REST])
+    # One answer: the smuggled request was never answered.
+    assert answer.count(b"HTTP/1.1 ") == 1, answer
+    assert closed, answer
+    assert status_of(answer) == 400, answer
+    head, _, body = answer.partition(b"\r\n\r\n")
+    head = head.lower()
+    assert b"\r\nconnection: close\r\n" in head
+    assert b"\r\ncontent-type: application/problem+json\r\n" in head
+    assert b"\r\nx-request-id: " in head
+    if method != "HEAD":
+        problem = json.loads(body)
+        assert problem["status"] == 400
+        assert problem["type"] == "urn:ch:problem:bad-request"
+        assert "Transfer-Encoding" in problem["detail"]
+
+
+@pytest.mark.parametrize("coding", [b"chunked", b"CHUNKED", b"gzip, chunked",
+                                    b"identity"])
+def test_any_transfer_coding_is_refused(stack, coding):
+    answer, closed = exchange(stack, [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\ntransfer-encoding: %s\r\n"
+        b"\r\n" % coding, b"0\r\n\r\n"])
+    assert answer.count(b"HTTP/1.1 ") == 1 and closed, answer
+    assert status_of(answer) == 400, answer
+
+
+def test_chunked_body_without_content_length_is_refused_by_kore(stack):
+    """A POST, PUT or PATCH without Content-Length never reaches the API:
+    Kore answers 411 itself, without a body, and closes. Nothing of the
+    chunked body is read as a request."""
+    for method in (b"POST", b"PUT", b"PATCH"):
+        answer, closed = exchange(stack, [
+            b"%s /v1/auth/token HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" % method + CHUNK_SIZE,
+            CHUNK_REST])
+        assert answer.count(b"HTTP/1.1 ") == 1 and closed, answer
+        assert status_of(answer) == 411, answer
+        assert b"\r\nconnection: close\r\n" in answer.lower()

@@ -6,12 +6,17 @@ client at any moment.
 
 The jobs of these tests stay queued ("slow") because the stack's
 ch-matcher is stopped while they run; no assertion depends on how fast
-anything is, only on the order in which things happen."""
+anything is, only on the order in which things happen, except for one
+generous bound on /healthz while the LISTEN database does not answer
+(see test_unreachable_listener_does_not_stall_the_worker)."""
 
 import http.client
 import json
 import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from datetime import datetime
@@ -19,6 +24,7 @@ from datetime import datetime
 import pytest
 import requests
 
+from conftest import TOP, alive, free_port
 from partners_util import Caller, bearer
 
 ERFURT = "16051"
@@ -363,3 +369,140 @@ def test_a_waiter_whose_client_left_does_not_break_the_worker(
         assert r.status_code == 200 and r.json()["status"] == "queued"
     assert not deaths_since(stack, offset), deaths_since(stack, offset)
     assert kore_workers(stack) == before
+
+
+@pytest.fixture
+def black_hole():
+    """A port on 127.0.0.1 that takes TCP connections and never says a
+    word (nobody accepts them): a database server that stopped
+    answering."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    try:
+        yield "postgresql://ch_app@127.0.0.1:%d/ch" % s.getsockname()[1]
+    finally:
+        s.close()
+
+
+class SecondStack:
+    """A second API on the session stack's database, started with
+    scripts/stack.sh; stop() stops it and returns its log (Kore's own
+    lines reach the file only when its processes exit)."""
+
+    def __init__(self, stack, **env):
+        self.run_dir = tempfile.mkdtemp(prefix="ch-test-listen-")
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.env = dict(stack.env)
+        self.env.update({
+            "CH_RUN_DIR": self.run_dir,
+            "CH_PORT": str(self.port),
+            "CH_DATABASE_URL": stack.url(owner=False),
+            "CH_DATABASE_OWNER_URL": stack.url(),
+            "CH_MATCHER_DATABASE_URL": stack.matcher_url(),
+            "CH_DEMO_DATA": "0",
+        }, **env)
+        self.log = None
+
+    def run(self, what):
+        return subprocess.run([os.path.join(TOP, "scripts", "stack.sh"),
+                               what], env=self.env, capture_output=True,
+                              text=True)
+
+    def stop(self):
+        if self.log is None:
+            pids = [open(os.path.join(self.run_dir, f)).read().split()[0]
+                    for f in ("kore.pid", "matcher.pid")
+                    if os.path.exists(os.path.join(self.run_dir, f))]
+            self.run("down")
+            with open(os.path.join(self.run_dir, "kore.log"),
+                      encoding="utf-8", errors="replace") as f:
+                self.log = f.read()
+            left = [p for p in pids if alive(p)]
+            assert not left, "still running after down: %s" % left
+        return self.log
+
+
+@pytest.fixture
+def deaf_listener_stack(stack, black_hole):
+    """A second API with one worker (so that every request meets the
+    same one) whose LISTEN connection goes to the black hole
+    (CH_DATABASE_LISTEN_URL)."""
+    second = SecondStack(stack, CH_WORKERS="1",
+                         CH_DATABASE_LISTEN_URL=black_hole)
+    try:
+        up = second.run("up")
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield second
+    finally:
+        second.stop()
+        shutil.rmtree(second.run_dir, ignore_errors=True)
+
+
+def test_unreachable_listener_does_not_stall_the_worker(
+        api, stack, erfurt, deaf_listener_stack):
+    """While the LISTEN connection cannot be made (its database takes
+    the connection and never answers), clients asking again and again
+    for a short wait must not hold the worker: /healthz keeps answering.
+
+    The bound of one second is generous on purpose: a worker that serves
+    answers /healthz within milliseconds, even with sanitizers on two
+    busy cores; a worker blocked in a connect to the black hole stalls
+    for libpq's smallest connect timeout, two seconds, at every
+    attempt."""
+    staff, people = erfurt
+    token = staff.token
+    job = finished_job(api, token, people[2])
+    base = deaf_listener_stack.base
+    stop = threading.Event()
+    answers, errors = [], []
+
+    def ask_again_and_again():
+        http = requests.Session()
+        try:
+            while not stop.is_set():
+                answers.append(http.get(
+                    base + JOB_PATH + job, timeout=30,
+                    headers={**bearer(token), "Prefer": "wait=1"}))
+        except BaseException as e:
+            errors.append(e)
+
+    clients = [threading.Thread(target=ask_again_and_again, daemon=True)
+               for _ in range(2)]
+    for c in clients:
+        c.start()
+    slowest = 0.0
+    checks = 0
+    # Long enough for a first attempt to time out (2 s), the pause
+    # after it (1 s) and a second attempt to time out.
+    seconds = 8
+    until = time.monotonic() + seconds
+    try:
+        while time.monotonic() < until:
+            t0 = time.monotonic()
+            r = requests.get(base + "/healthz", timeout=30)
+            slowest = max(slowest, time.monotonic() - t0)
+            checks += 1
+            assert r.status_code == 200
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for c in clients:
+            c.join(60)
+    log = deaf_listener_stack.stop()
+    assert not [l for l in log.splitlines() if any(d in l for d in DEATH)], \
+        log[-3000:]
+    assert not errors, errors
+    assert slowest < 1.0, "/healthz took %.2f s (%d checks)" % (
+        slowest, checks)
+    assert answers
+    for a in answers:
+        assert a.status_code == 200, a.text
+        assert a.json()["status"] == "succeeded"
+        assert a.headers["Preference-Applied"] == "wait=1"
+        api.spec.validate("GET", a)
+    # The black hole was really tried, again after a failure, but not
+    # more than once a second.
+    tried = log.count("cannot listen for finished jobs")
+    assert 2 <= tried <= seconds, log[-3000:]

@@ -88,6 +88,8 @@ def test_configuration_check_refuses_bad_values():
             "CH_JWT_SECRET": "Zq3v8L0pT2xWm9Rk4Yb7Nc1Hd6Fs5Ja0Ue3Gi8Oo2Qw"}
     assert run(check, env=base).returncode == 0
     for extra, word in (({"CH_DATABASE_URL": ""}, "CH_DATABASE_URL"),
+                        ({"CH_DATABASE_LISTEN_URL": "db-host"},
+                         "CH_DATABASE_LISTEN_URL"),
                         ({"CH_PORT": "0"}, "CH_PORT"),
                         ({"CH_PORT": "80a"}, "CH_PORT"),
                         ({"CH_WORKERS": "0"}, "CH_WORKERS"),

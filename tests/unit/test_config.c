@@ -225,6 +225,7 @@ test_defaults(void **state)
 	(void)state;
 	assert_int_equal(load(env, &cfg, err, sizeof(err)), 0);
 	assert_ptr_equal(cfg.database_url, env[0].value);
+	assert_ptr_equal(cfg.listen_url, env[0].value);
 	assert_int_equal(cfg.port, 8080);
 	assert_int_equal(cfg.workers, 2);
 	assert_int_equal(cfg.env, CONFIG_ENV_DEVELOPMENT);
@@ -245,6 +246,7 @@ test_defaults_when_empty(void **state)
 {
 	static const struct env_var	env[] = {
 		{ "CH_DATABASE_URL", "host=db dbname=ch" },
+		{ "CH_DATABASE_LISTEN_URL", "" },
 		{ "CH_ENV", "" },
 		{ "CH_LOG_LEVEL", "" },
 		{ "CH_ACCESS_LOG", "" },
@@ -266,6 +268,7 @@ test_defaults_when_empty(void **state)
 	(void)state;
 	assert_int_equal(load(env, &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.database_url, "host=db dbname=ch");
+	assert_string_equal(cfg.listen_url, "host=db dbname=ch");
 	assert_int_equal(cfg.port, 8080);
 	assert_int_equal(cfg.workers, 2);
 	assert_int_equal(cfg.env, CONFIG_ENV_DEVELOPMENT);
@@ -286,6 +289,7 @@ test_all_set(void **state)
 {
 	static const struct env_var	env[] = {
 		{ "CH_DATABASE_URL", "postgres://u:p@db:5432/ch" },
+		{ "CH_DATABASE_LISTEN_URL", "postgres://u:p@pg1/ch" },
 		{ "CH_ENV", "production" },
 		{ "CH_LOG_LEVEL", "error" },
 		{ "CH_ACCESS_LOG", "off" },
@@ -311,6 +315,7 @@ test_all_set(void **state)
 	(void)state;
 	assert_int_equal(load(env, &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.database_url, "postgres://u:p@db:5432/ch");
+	assert_string_equal(cfg.listen_url, "postgres://u:p@pg1/ch");
 	assert_int_equal(cfg.env, CONFIG_ENV_PRODUCTION);
 	assert_int_equal(cfg.log_level, CONFIG_LOG_ERROR);
 	assert_int_equal(cfg.access_log, 0);
@@ -399,6 +404,46 @@ test_database_url_forms(void **state)
 		if (load(env, &cfg, err, sizeof(err)) != -1)
 			fail_msg("\"%s\" accepted", bad[i]);
 		check_err(err, sizeof(err), "CH_DATABASE_URL");
+	}
+}
+
+/* CH_DATABASE_LISTEN_URL takes the forms CH_DATABASE_URL takes. */
+static void
+test_database_listen_url_forms(void **state)
+{
+	static const char *const	good[] = {
+		"postgresql://ch@127.0.0.1:5432/ch",
+		"host=/var/run/postgresql dbname=ch",
+	};
+	static const char *const	bad[] = {
+		"localhost",
+		"http://localhost/ch",
+	};
+	struct env_var	env[4];
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	(void)state;
+	env[0].name = "CH_DATABASE_URL";
+	env[0].value = GOOD_URL;
+	env[1].name = "CH_JWT_SECRET";
+	env[1].value = GOOD_SECRET;
+	env[2].name = "CH_DATABASE_LISTEN_URL";
+	env[3].name = NULL;
+	env[3].value = NULL;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		env[2].value = good[i];
+		if (load(env, &cfg, err, sizeof(err)) != 0)
+			fail_msg("\"%s\" refused: %s", good[i], err);
+		assert_ptr_equal(cfg.database_url, GOOD_URL);
+		assert_ptr_equal(cfg.listen_url, good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env[2].value = bad[i];
+		if (load(env, &cfg, err, sizeof(err)) != -1)
+			fail_msg("\"%s\" accepted", bad[i]);
+		check_err(err, sizeof(err), "CH_DATABASE_LISTEN_URL");
 	}
 }
 
@@ -960,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_all_set),
 		cmocka_unit_test(test_database_url_missing),
 		cmocka_unit_test(test_database_url_forms),
+		cmocka_unit_test(test_database_listen_url_forms),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_log_level),
 		cmocka_unit_test(test_access_log),
