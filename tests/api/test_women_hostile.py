@@ -156,7 +156,10 @@ def world(api):
         return post("/v1/participants", {
             "display_name": "Hostile W.", "gender": gender,
             "birth_year": 1988,
-            "languages": [{"code": "uk", "level": "native"}], **extra},
+            # German in common with the mentors: only the rule a case
+            # is about is broken.
+            "languages": [{"code": "uk", "level": "native"},
+                          {"code": "de", "level": "a2"}], **extra},
             caller)
 
     def profile(pid, caller=coord):
