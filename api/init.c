@@ -6,6 +6,7 @@
 
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -49,6 +50,9 @@ KORE_SECCOMP_FILTER("api",
 
 static const char	*env_get(const char *);
 static void		 worker_exit(int, void *);
+
+static void		 refuse_start(const char *, ...)
+			    __attribute__((format(printf, 1, 2), noreturn));
 
 void			 kore_parent_configure(int, char **);
 
@@ -94,35 +98,44 @@ kore_parent_configure(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (config_load(&cfg, env_get, err, sizeof(err)) == -1)
-		fatalx("configuration error: %s", err);
+		refuse_start("configuration error: %s", err);
 	values[0] = cfg.database_url;
 	values[1] = "10";
 	values[2] = NULL;
 	conn = PQconnectdbParams(keys, values, 1);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		(void)snprintf(err, sizeof(err), "%s", PQerrorMessage(conn));
-		PQfinish(conn);
-		fatalx("cannot check the database role (is PostgreSQL up?): "
-		    "%s", err);
-	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		refuse_start("cannot check the database role (is PostgreSQL "
+		    "up?): %s", PQerrorMessage(conn));
 	res = PQexec(conn, "SELECT ch.login_role_problem()");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		(void)snprintf(err, sizeof(err), "%s", PQerrorMessage(conn));
-		PQclear(res);
-		PQfinish(conn);
-		fatalx("cannot check the database role (are the migrations "
-		    "applied?): %s", err);
-	}
-	if (!PQgetisnull(res, 0, 0)) {
-		(void)snprintf(err, sizeof(err), "role %s %s", PQuser(conn),
-		    PQgetvalue(res, 0, 0));
-		PQclear(res);
-		PQfinish(conn);
-		fatalx("unsafe CH_DATABASE_URL: the %s; use a role that owns "
-		    "nothing, without SUPERUSER and BYPASSRLS (ch_app)", err);
-	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		refuse_start("cannot check the database role (are the "
+		    "migrations applied?): %s", PQerrorMessage(conn));
+	if (!PQgetisnull(res, 0, 0))
+		refuse_start("unsafe CH_DATABASE_URL: the role %s %s; use a "
+		    "role that owns nothing, without SUPERUSER and BYPASSRLS "
+		    "(ch_app)", PQuser(conn), PQgetvalue(res, 0, 0));
 	PQclear(res);
 	PQfinish(conn);
+}
+
+/*
+ * Logs why the server does not start and leaves at once: exit() would run
+ * library destructors (p11-kit's, through libpq) that can hang on glibc's
+ * locale lock, see worker_exit().
+ */
+static void
+refuse_start(const char *fmt, ...)
+{
+	va_list		ap;
+	char		msg[1024];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kore_log(LOG_ERR, "%s", msg);
+	(void)fprintf(stderr, "ch-api: %s\n", msg);
+	(void)fflush(NULL);
+	_exit(1);
 }
 
 /*

@@ -3,10 +3,42 @@ through the API the way a client would, and proposals read back."""
 
 import time
 
-from partners_util import hdr, unique
+from partners_util import (DEMO_ORG, GOTHA, Caller, grant, hdr, new_offer,
+                           new_participant, place_of, unique)
 
 __all__ = ["submit", "await_job", "run_job", "job_proposals", "act",
-           "suggest"]
+           "suggest", "callers", "person", "offer_for"]
+
+
+def callers(api):
+    """The demo accounts the matching tests act as."""
+    return {
+        "admin": Caller.demo(api, "state_admin"),
+        "coord": Caller.demo(api, "coordinator"),
+        "assist": Caller.demo(api, "assistant"),
+        "org": Caller.demo(api, "organization"),
+        "gotha_coord": Caller.demo(api, "coordinator", GOTHA),
+        "gotha_assist": Caller.demo(api, "assistant", GOTHA),
+    }
+
+
+def person(api, who, language, **fields):
+    """An Erfurt participant who speaks only this language, lives at the
+    seat and consented to matching."""
+    p = new_participant(api, who["assist"].token,
+                        languages=[{"code": language, "level": "native"}],
+                        interests=["interreligious"],
+                        home_place_id=place_of(api, "99084")["id"],
+                        mobility_radius_km=20, **fields)
+    grant(api, who["assist"].token, p["id"], "matching")
+    return p
+
+
+def offer_for(api, who, language, **fields):
+    """An open offer of the demo organisation at the Erfurt seat."""
+    return new_offer(api, who["org"].token, org=DEMO_ORG,
+                     category="interreligious", languages=[language],
+                     **fields)
 
 
 def submit(api, caller, body, expect=202, **headers):

@@ -9,11 +9,10 @@ import threading
 
 import pytest
 
-from matching_util import (act, await_job, job_proposals, run_job, submit,
-                           suggest)
-from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, hdr,
-                           new_offer, new_participant, place, place_of,
-                           read, unique, withdraw)
+from matching_util import (act, await_job, callers, job_proposals, offer_for,
+                           person, run_job, submit, suggest)
+from partners_util import (ERFURT, GOTHA, grant, hdr, new_participant,
+                           place, place_of, read, unique, withdraw)
 from women_util import active_mentor, merge_patch, new_mentee, problem
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -25,33 +24,7 @@ WOMEN_FEATURES = ["occupation", "goals", "language", "distance",
 
 @pytest.fixture(scope="module")
 def who(api):
-    return {
-        "admin": Caller.demo(api, "state_admin"),
-        "coord": Caller.demo(api, "coordinator"),
-        "assist": Caller.demo(api, "assistant"),
-        "org": Caller.demo(api, "organization"),
-        "gotha_coord": Caller.demo(api, "coordinator", GOTHA),
-        "gotha_assist": Caller.demo(api, "assistant", GOTHA),
-    }
-
-
-def person(api, who, language, **fields):
-    """An Erfurt participant who speaks only this language, lives at the
-    seat and consented to matching."""
-    p = new_participant(api, who["assist"].token,
-                        languages=[{"code": language, "level": "native"}],
-                        interests=["interreligious"],
-                        home_place_id=place_of(api, "99084")["id"],
-                        mobility_radius_km=20, **fields)
-    grant(api, who["assist"].token, p["id"], "matching")
-    return p
-
-
-def offer_for(api, who, language, **fields):
-    """An open offer of the demo organisation at the Erfurt seat."""
-    return new_offer(api, who["org"].token, org=DEMO_ORG,
-                     category="interreligious", languages=[language],
-                     **fields)
+    return callers(api)
 
 
 def check_explained(p, features):

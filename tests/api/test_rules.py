@@ -10,7 +10,8 @@ import json
 import psycopg2
 import pytest
 
-from matching_util import act, await_job, submit, suggest
+from matching_util import (act, await_job, callers, offer_for, person,
+                           submit, suggest)
 from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, new_org,
                            new_offer, new_participant, place,
                            place_of, read, withdraw)
@@ -20,32 +21,7 @@ from women_util import (active_mentor, end_tandem, form_tandem, merge_patch,
 
 @pytest.fixture(scope="module")
 def who(api):
-    return {
-        "admin": Caller.demo(api, "state_admin"),
-        "coord": Caller.demo(api, "coordinator"),
-        "assist": Caller.demo(api, "assistant"),
-        "org": Caller.demo(api, "organization"),
-        "gotha_coord": Caller.demo(api, "coordinator", GOTHA),
-    }
-
-
-def person(api, who, language, **fields):
-    """An Erfurt participant who speaks only this language, lives at the
-    seat and consented to matching."""
-    fields.setdefault("home_place_id", place_of(api, "99084")["id"])
-    fields.setdefault("mobility_radius_km", 20)
-    p = new_participant(api, who["assist"].token,
-                        languages=[{"code": language, "level": "native"}],
-                        interests=["interreligious"], **fields)
-    grant(api, who["assist"].token, p["id"], "matching")
-    return p
-
-
-def offer_for(api, who, language, **fields):
-    """An open offer of the demo organisation at the Erfurt seat."""
-    return new_offer(api, who["org"].token, org=DEMO_ORG,
-                     category="interreligious", languages=[language],
-                     **fields)
+    return callers(api)
 
 
 def proposed(api, who, pid, offer_id=None, mentor_id=None):

@@ -14,8 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matching_util import act, suggest
-from partners_util import (DEMO_ORG, ERFURT, Caller, grant, haversine,
+from matching_util import act, callers, suggest
+from partners_util import (DEMO_ORG, ERFURT, grant, haversine,
                            new_offer, new_participant, place,
                            place_of, read)
 from women_util import active_mentor, merge_patch, put_profile
@@ -42,10 +42,7 @@ SETTINGS = settings(
 
 @pytest.fixture(scope="module")
 def who(api):
-    return {"admin": Caller.demo(api, "state_admin"),
-            "coord": Caller.demo(api, "coordinator"),
-            "assist": Caller.demo(api, "assistant"),
-            "org": Caller.demo(api, "organization")}
+    return callers(api)
 
 
 @pytest.fixture(scope="module")
