@@ -91,6 +91,15 @@ enum config_log_level {
 };
 
 #define CONFIG_SECRET_MIN	32	/* bytes in CH_JWT_SECRET */
+#define CONFIG_PROXIES_MAX	32	/* networks in CH_TRUSTED_PROXIES */
+#define CONFIG_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
+
+/* An IPv4 or IPv6 network; an IPv4-mapped IPv6 address counts as IPv4. */
+struct config_net {
+	int		family;		/* AF_INET or AF_INET6 */
+	unsigned char	addr[16];	/* network byte order */
+	int		prefix;		/* bits */
+};
 
 enum config_jwt_alg {
 	CONFIG_JWT_HS256 = 0,
@@ -122,11 +131,17 @@ struct config {
 	const char		*ext_role_claim;
 	const char		*ext_district_claim;
 	const char		*ext_roles;
+
+	/* Proxies whose X-Forwarded-For names the client. */
+	int			 nproxies;
+	struct config_net	 proxies[CONFIG_PROXIES_MAX];
 };
 
 int	config_load(struct config *, const char *(*)(const char *),
 	    char *, size_t);
 const char *config_secret_weakness(const char *);
+int	config_client_address(const struct config *, const char *,
+	    const char *, char *, size_t);
 
 /* token.c: roles and access tokens (signing, verification, JWKS). */
 enum role {
