@@ -242,6 +242,7 @@ enum token_error token_verify(const struct token_config *, const char *,
 #define PASSWORD_MIN_CHARS	12
 #define PASSWORD_MAX_CHARS	256
 #define PASSWORD_MAX_BYTES	(PASSWORD_MAX_CHARS * 4)
+#define PASSWORD_SIGNINS_MAX	8	/* sign-ins hashing at once per worker */
 #define DB_NAME			"db"
 
 struct api_ctx;
@@ -310,6 +311,7 @@ struct api_ctx {
 	struct principal	 who;
 	unsigned		 route_flags;	/* ROUTE_* */
 	struct password_task	*task;
+	int			 password_slot;	/* a sign-in's hashing slot */
 	/* Called when Kore wakes a request that slept for its own reasons
 	 * (not a query or a task), then cleared. */
 	api_handler		 resume;
@@ -350,6 +352,7 @@ int	password_hash(struct http_request *, struct api_ctx *, const char *,
 	    password_done_cb);
 int	password_verify(struct http_request *, struct api_ctx *, const char *,
 	    const char *, password_done_cb);
+int	password_signin_reserve(struct api_ctx *);
 int	password_drive(struct http_request *, struct api_ctx *);
 int	password_release(struct api_ctx *);
 
