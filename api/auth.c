@@ -29,7 +29,7 @@
 #define SQL_DISTRICT_EXISTS \
 	"SELECT 1 FROM ch.district WHERE id = $1"
 
-/* Counts a wrong password for an address (and locks it when due). */
+/* Audits a wrong password; the attempt was counted when it began. */
 #define SQL_LOGIN_FAILED \
 	"SELECT ch.login_failed($1, $2::uuid, $3)"
 
@@ -182,7 +182,7 @@ auth_district_done(struct http_request *req, struct api_ctx *ctx,
 
 /*
  * Records a wrong password for email (user_id NULL when no account has
- * it) in the throttle and the audit log; done answers afterwards.
+ * it) in the audit log; done answers afterwards.
  */
 int
 auth_login_failed(struct http_request *req, struct api_ctx *ctx,
@@ -192,7 +192,10 @@ auth_login_failed(struct http_request *req, struct api_ctx *ctx,
 	    ctx->request_id));
 }
 
-/* 429 for an address locked after failed passwords. */
+/*
+ * 429 for an address locked after failed passwords, or a client address
+ * with too many failed sign-ins.
+ */
 int
 auth_throttled(struct http_request *req, struct api_ctx *ctx,
     const char *seconds)
@@ -200,8 +203,8 @@ auth_throttled(struct http_request *req, struct api_ctx *ctx,
 	http_response_header(req, "retry-after", seconds);
 
 	return (api_problem(req, ctx, 429, "too-many-attempts",
-	    "Too many wrong passwords for this address; wait for the time "
-	    "in Retry-After."));
+	    "Too many failed sign-ins for this address or from this network; "
+	    "wait for the time in Retry-After."));
 }
 
 /*

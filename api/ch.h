@@ -91,6 +91,15 @@ enum config_log_level {
 };
 
 #define CONFIG_SECRET_MIN	32	/* bytes in CH_JWT_SECRET */
+#define CONFIG_PROXIES_MAX	32	/* networks in CH_TRUSTED_PROXIES */
+#define CONFIG_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
+
+/* An IPv4 or IPv6 network; an IPv4-mapped IPv6 address counts as IPv4. */
+struct config_net {
+	int		family;		/* AF_INET or AF_INET6 */
+	unsigned char	addr[16];	/* network byte order */
+	int		prefix;		/* bits */
+};
 
 enum config_jwt_alg {
 	CONFIG_JWT_HS256 = 0,
@@ -123,11 +132,17 @@ struct config {
 	const char		*ext_role_claim;
 	const char		*ext_district_claim;
 	const char		*ext_roles;
+
+	/* Proxies whose X-Forwarded-For names the client. */
+	int			 nproxies;
+	struct config_net	 proxies[CONFIG_PROXIES_MAX];
 };
 
 int	config_load(struct config *, const char *(*)(const char *),
 	    char *, size_t);
 const char *config_secret_weakness(const char *);
+int	config_client_address(const struct config *, const char *,
+	    const char *, char *, size_t);
 
 /* token.c: roles and access tokens (signing, verification, JWKS). */
 enum role {
@@ -228,6 +243,7 @@ enum token_error token_verify(const struct token_config *, const char *,
 #define PASSWORD_MIN_CHARS	12
 #define PASSWORD_MAX_CHARS	256
 #define PASSWORD_MAX_BYTES	(PASSWORD_MAX_CHARS * 4)
+#define PASSWORD_SIGNINS_MAX	8	/* sign-ins hashing at once per worker */
 #define DB_NAME			"db"
 
 struct api_ctx;
@@ -296,6 +312,7 @@ struct api_ctx {
 	struct principal	 who;
 	unsigned		 route_flags;	/* ROUTE_* */
 	struct password_task	*task;
+	int			 password_slot;	/* a sign-in's hashing slot */
 	/* Called when Kore wakes a request that slept for its own reasons
 	 * (not a query or a task), then cleared. */
 	api_handler		 resume;
@@ -336,6 +353,7 @@ int	password_hash(struct http_request *, struct api_ctx *, const char *,
 	    password_done_cb);
 int	password_verify(struct http_request *, struct api_ctx *, const char *,
 	    const char *, password_done_cb);
+int	password_signin_reserve(struct api_ctx *);
 int	password_drive(struct http_request *, struct api_ctx *);
 int	password_release(struct api_ctx *);
 

@@ -1,13 +1,28 @@
 /* Configuration from CH_* environment variables, checked before serving. */
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ch.h"
 
+#define CONFIG_NET_TEXT_MAX	64	/* longest address or network we read */
+
 static int	config_enum(const char *, const char *const *, int *);
 static int	config_url(const char *, const char *, char *, size_t);
+static int	config_addr(const char *, size_t, struct config_net *);
+static int	config_proxies(struct config *, const char *, char *, size_t);
+static int	config_net_contains(const struct config_net *,
+		    const struct config_net *);
+static int	config_proxy_trusted(const struct config *,
+		    const struct config_net *);
+static int	config_forwarded_addr(const char *, size_t,
+		    struct config_net *);
 static int	config_jwt(struct config *, const char *(*)(const char *),
 		    char *, size_t);
 static const char *config_str(const char *(*)(const char *), const char *,
@@ -133,7 +148,249 @@ config_load(struct config *cfg, const char *(*get)(const char *),
 		}
 	}
 
+	if ((v = get("CH_TRUSTED_PROXIES")) != NULL && *v != '\0') {
+		if (config_proxies(cfg, v, err, errlen) == -1)
+			return (-1);
+	}
+
 	return (config_jwt(cfg, get, err, errlen));
+}
+
+/*
+ * Reads one address of len bytes (not NUL-terminated) into out, with a
+ * full-length prefix. An IPv4-mapped IPv6 address becomes IPv4. Returns
+ * 0, or -1 when s is no IPv4 or IPv6 address.
+ */
+static int
+config_addr(const char *s, size_t len, struct config_net *out)
+{
+	static const unsigned char	mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	char				buf[CONFIG_NET_TEXT_MAX];
+
+	if (len == 0 || len >= sizeof(buf))
+		return (-1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = AF_INET;
+		out->prefix = 32;
+		return (0);
+	}
+	if (inet_pton(AF_INET6, buf, out->addr) != 1)
+		return (-1);
+	if (memcmp(out->addr, mapped, sizeof(mapped)) == 0) {
+		memmove(out->addr, out->addr + 12, 4);
+		memset(out->addr + 4, 0, 12);
+		out->family = AF_INET;
+		out->prefix = 32;
+		return (0);
+	}
+	out->family = AF_INET6;
+	out->prefix = 128;
+
+	return (0);
+}
+
+/*
+ * CH_TRUSTED_PROXIES: a comma-separated list of addresses and networks
+ * (10.0.0.5, 10.1.0.0/16, 2001:db8::/32). A network must have no bits set
+ * beyond its prefix, and /0 is refused: trusting every peer would let any
+ * client choose the address it is counted under.
+ */
+static int
+config_proxies(struct config *cfg, const char *list, char *err,
+    size_t errlen)
+{
+	struct config_net	*net;
+	const char		*p, *end, *slash;
+	long long		 prefix;
+	char			 bits[8];
+	size_t			 len;
+	int			 i, max;
+
+	for (p = list; ; p = end + 1) {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		len = end - p;
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0) {
+			snprintf(err, errlen, "CH_TRUSTED_PROXIES has an empty "
+			    "entry: give addresses or networks separated by "
+			    "commas");
+			return (-1);
+		}
+		if (cfg->nproxies == CONFIG_PROXIES_MAX) {
+			snprintf(err, errlen, "CH_TRUSTED_PROXIES has more "
+			    "than %d entries", CONFIG_PROXIES_MAX);
+			return (-1);
+		}
+		net = &cfg->proxies[cfg->nproxies];
+
+		slash = memchr(p, '/', len);
+		if (config_addr(p, slash != NULL ? (size_t)(slash - p) : len,
+		    net) == -1) {
+			snprintf(err, errlen, "CH_TRUSTED_PROXIES: '%.*s' is "
+			    "not an IPv4 or IPv6 address or network",
+			    (int)(len > 64 ? 64 : len), p);
+			return (-1);
+		}
+		if (slash != NULL) {
+			max = net->family == AF_INET ? 32 : 128;
+			len -= slash + 1 - p;
+			if (len == 0 || len >= sizeof(bits)) {
+				prefix = -1;
+			} else {
+				memcpy(bits, slash + 1, len);
+				bits[len] = '\0';
+				if (codec_parse_int(bits, 0, max,
+				    &prefix) == -1)
+					prefix = -1;
+			}
+			if (prefix == -1) {
+				snprintf(err, errlen, "CH_TRUSTED_PROXIES: the "
+				    "prefix after '%.*s/' must be a number "
+				    "from 1 to %d", (int)(slash - p), p, max);
+				return (-1);
+			}
+			if (prefix == 0) {
+				snprintf(err, errlen, "CH_TRUSTED_PROXIES: "
+				    "'%.*s/0' would trust every client to name "
+				    "its own address", (int)(slash - p), p);
+				return (-1);
+			}
+			net->prefix = (int)prefix;
+			for (i = net->prefix; i < max; i++) {
+				if (net->addr[i / 8] & (0x80 >> (i % 8))) {
+					snprintf(err, errlen,
+					    "CH_TRUSTED_PROXIES: '%.*s' has "
+					    "bits set beyond its prefix",
+					    (int)(slash - p) + 1 +
+					    (int)len, p);
+					return (-1);
+				}
+			}
+		}
+		cfg->nproxies++;
+		if (*end == '\0')
+			break;
+	}
+
+	return (0);
+}
+
+/* Whether address a (a full-length config_net) lies in network net. */
+static int
+config_net_contains(const struct config_net *net, const struct config_net *a)
+{
+	int	full, rest;
+
+	if (net->family != a->family)
+		return (0);
+	full = net->prefix / 8;
+	rest = net->prefix % 8;
+	if (memcmp(net->addr, a->addr, full) != 0)
+		return (0);
+	if (rest == 0)
+		return (1);
+
+	return (((net->addr[full] ^ a->addr[full]) &
+	    (0xff << (8 - rest)) & 0xff) == 0);
+}
+
+static int
+config_proxy_trusted(const struct config *cfg, const struct config_net *a)
+{
+	int	i;
+
+	for (i = 0; i < cfg->nproxies; i++) {
+		if (config_net_contains(&cfg->proxies[i], a))
+			return (1);
+	}
+
+	return (0);
+}
+
+/*
+ * One X-Forwarded-For entry of len bytes: an address, optionally with a
+ * port as some proxies write it ("192.0.2.7:5100", "[2001:db8::7]:5100",
+ * "[2001:db8::7]"). Returns 0 or -1.
+ */
+static int
+config_forwarded_addr(const char *s, size_t len, struct config_net *out)
+{
+	const char	*colon, *close;
+
+	if (len > 0 && s[0] == '[') {
+		if ((close = memchr(s, ']', len)) == NULL)
+			return (-1);
+		if (close + 1 != s + len && close[1] != ':')
+			return (-1);
+		return (config_addr(s + 1, close - s - 1, out));
+	}
+	colon = memchr(s, ':', len);
+	if (colon != NULL && memchr(colon + 1, ':', len - (colon + 1 - s)) ==
+	    NULL)
+		len = colon - s;	/* IPv4 with a port */
+
+	return (config_addr(s, len, out));
+}
+
+/*
+ * The address a request is counted under: the direct peer, unless the
+ * peer is a trusted proxy. Then X-Forwarded-For (forwarded, NULL when
+ * absent; several header lines joined by commas) is read from the right,
+ * where each proxy appends the address it saw, past every trusted proxy:
+ * the first address that is not one is the client. What is left of it
+ * was written by the client and is ignored. An entry that is no address
+ * stops the walk at the proxy that passed it on. Writes the address in
+ * canonical text to out (IPv4 for an IPv4-mapped one). Returns 0, or -1
+ * when peer is no address.
+ */
+int
+config_client_address(const struct config *cfg, const char *peer,
+    const char *forwarded, char *out, size_t outlen)
+{
+	struct config_net	 cur, next;
+	const char		*start, *end, *entry;
+	size_t			 len;
+
+	if (config_addr(peer, strlen(peer), &cur) == -1)
+		return (-1);
+
+	end = forwarded != NULL ? forwarded + strlen(forwarded) : NULL;
+	while (end != NULL && config_proxy_trusted(cfg, &cur)) {
+		start = end;
+		while (start > forwarded && start[-1] != ',')
+			start--;
+		entry = start;
+		len = end - entry;
+		while (len > 0 && (*entry == ' ' || *entry == '\t')) {
+			entry++;
+			len--;
+		}
+		while (len > 0 && (entry[len - 1] == ' ' ||
+		    entry[len - 1] == '\t'))
+			len--;
+		if (config_forwarded_addr(entry, len, &next) == -1)
+			break;
+		cur = next;
+		if (start == forwarded)
+			break;
+		end = start - 1;	/* the entry before ends at its comma */
+	}
+
+	if (inet_ntop(cur.family, cur.addr, out, outlen) == NULL)
+		return (-1);
+
+	return (0);
 }
 
 static const char *

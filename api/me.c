@@ -8,8 +8,11 @@
 
 #include "ch.h"
 
+/* The current password is an attempt at the address like a sign-in's,
+ * counted before it is checked (without a client limit). */
 #define SQL_PASSWORD_BEGIN \
-	"SELECT ch.login_retry_after(u.email), u.password_hash, u.email "     \
+	"SELECT (ch.login_attempt(u.email, NULL)).retry_after, "             \
+	"u.password_hash, u.email "                                          \
 	"FROM ch.app_user u WHERE u.id = $1 AND NOT u.disabled"
 
 #define SQL_PASSWORD_CHANGED \

@@ -2,7 +2,9 @@
  * Argon2id hashing and verification off the event loop. One hash costs
  * about 0.1 s of CPU and 64 MiB: done inline it would stall every other
  * connection of the worker, so it runs on Kore's task threads and the
- * request sleeps until the thread is done.
+ * request sleeps until the thread is done. Sign-ins, which anyone may
+ * send, hash only PASSWORD_SIGNINS_MAX at a time per worker, so they
+ * cannot queue up the threads that signed-in users need too.
  */
 
 #include <string.h>
@@ -34,11 +36,15 @@ struct password_task {
  */
 static char	dummy_hash[crypto_pwhash_STRBYTES];
 
+/* Sign-ins of this worker holding a hashing slot. */
+static int	signins_hashing;
+
 static int	password_run(struct kore_task *);
 static void	password_task_free(struct password_task *);
 static int	password_start(struct http_request *, struct api_ctx *,
 		    enum password_op, const char *, const char *,
 		    password_done_cb);
+static void	password_slot_free(struct api_ctx *);
 
 /* Runs on a task thread: touches nothing but its own struct. */
 static int
@@ -132,6 +138,34 @@ password_verify(struct http_request *req, struct api_ctx *ctx,
 	    done));
 }
 
+/*
+ * Takes one of this worker's PASSWORD_SIGNINS_MAX slots for a sign-in
+ * about to verify a password; the slot is given back when the check is
+ * done or the request ends. Returns KORE_RESULT_ERROR when all are taken
+ * (the caller answers 503).
+ */
+int
+password_signin_reserve(struct api_ctx *ctx)
+{
+	if (ctx->password_slot)
+		return (KORE_RESULT_OK);
+	if (signins_hashing >= PASSWORD_SIGNINS_MAX)
+		return (KORE_RESULT_ERROR);
+	signins_hashing++;
+	ctx->password_slot = 1;
+
+	return (KORE_RESULT_OK);
+}
+
+static void
+password_slot_free(struct api_ctx *ctx)
+{
+	if (!ctx->password_slot)
+		return;
+	signins_hashing--;
+	ctx->password_slot = 0;
+}
+
 /* Called when Kore wakes the request while its task runs. */
 int
 password_drive(struct http_request *req, struct api_ctx *ctx)
@@ -146,6 +180,7 @@ password_drive(struct http_request *req, struct api_ctx *ctx)
 
 	kore_task_destroy(&pt->task);
 	ctx->task = NULL;
+	password_slot_free(ctx);
 	result = pt->result == 0 ? 0 : -1;
 	ret = pt->done(req, ctx, result, pt->op == PASSWORD_HASH ?
 	    pt->hash : NULL);
@@ -164,8 +199,10 @@ password_release(struct api_ctx *ctx)
 {
 	struct password_task	*pt = ctx->task;
 
-	if (pt == NULL)
+	if (pt == NULL) {
+		password_slot_free(ctx);
 		return (0);
+	}
 	/* Kore destroys a finished task of a dead request itself and then
 	 * unbinds it; a bound task is still ours to destroy. */
 	if (pt->task.req != NULL) {
@@ -175,6 +212,7 @@ password_release(struct api_ctx *ctx)
 	}
 	password_task_free(pt);
 	ctx->task = NULL;
+	password_slot_free(ctx);
 
 	return (0);
 }

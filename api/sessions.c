@@ -3,9 +3,15 @@
  * /v1/auth/logout, and our public keys at /.well-known/jwks.json.
  */
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -17,12 +23,22 @@
 #define REFRESH_BYTES		32
 #define REFRESH_CHARS		43	/* base64url of 32 bytes */
 
+/*
+ * Counts the attempt for the address and the client address before the
+ * password is checked (db/migrations/0008_signin_throttle.sql): an
+ * attempt beyond a limit comes back with retry_after and is not hashed.
+ */
 #define SQL_LOGIN_BEGIN \
-	"SELECT retry_after, user_id, password_hash FROM ch.login_begin($1)"
+	"SELECT retry_after, attempt, user_id, password_hash "              \
+	"FROM ch.login_begin($1, $2::inet)"
+
+#define SQL_LOGIN_ABANDONED \
+	"SELECT ch.login_abandoned($1, $2::inet, $3::int)"
 
 #define SQL_LOGIN_SUCCEEDED \
 	"SELECT family_id, role, coalesce(district_id, '') "                 \
-	"FROM ch.login_succeeded($1::uuid, decode($2, 'hex'), $3::int, $4)"
+	"FROM ch.login_succeeded($1::uuid, $2::inet, $3::int, "              \
+	"decode($4, 'hex'), $5::int, $6)"
 
 #define SQL_REFRESH_ROTATE \
 	"SELECT outcome, user_id, family_id, role, coalesce(district_id, '') " \
@@ -39,6 +55,8 @@ struct session {
 	char	user_id[37];
 	char	refresh[REFRESH_CHARS + 1];
 	char	refresh_hash[65];
+	char	client[CONFIG_ADDR_MAX];	/* "" when unknown */
+	char	attempt[16];			/* its number in a row */
 };
 
 static const char *const login_fields[] = { "email", "password", NULL };
@@ -48,6 +66,8 @@ static void	session_free(void *);
 static struct session *session_new(struct api_ctx *);
 static void	refresh_new(struct session *);
 static void	refresh_hash(const char *, char *);
+static int	client_address(struct http_request *, char *, size_t);
+static const char *session_client(struct session *);
 static int	session_respond(struct http_request *, struct api_ctx *,
 		    const char *, const char *, const char *, const char *,
 		    const char *);
@@ -58,6 +78,8 @@ static int	login_begun(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 static int	login_checked(struct http_request *, struct api_ctx *, int,
 		    const char *);
+static int	login_abandoned(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
 static int	login_failed_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 static int	login_done(struct http_request *, struct api_ctx *,
@@ -107,6 +129,55 @@ refresh_hash(const char *token, char *hex)
 	crypto_hash_sha256(digest, (const unsigned char *)token,
 	    strlen(token));
 	sodium_bin2hex(hex, 65, digest, sizeof(digest));
+}
+
+/*
+ * The address a sign-in is counted under: the peer, or the client a
+ * trusted proxy names in X-Forwarded-For (config_client_address). Every
+ * X-Forwarded-For line is read, in order, as if joined by commas, so a
+ * client cannot hide behind a line of its own. Returns -1 when the peer
+ * has no IP address.
+ */
+static int
+client_address(struct http_request *req, char *out, size_t outlen)
+{
+	struct connection	*c = req->owner;
+	struct http_header	*hdr;
+	struct kore_buf		 buf;
+	char			 peer[CONFIG_ADDR_MAX];
+	const void		*addr;
+	int			 ret;
+
+	if (c->family == AF_INET)
+		addr = &c->addr.ipv4.sin_addr;
+	else if (c->family == AF_INET6)
+		addr = &c->addr.ipv6.sin6_addr;
+	else
+		return (-1);
+	if (inet_ntop(c->family, addr, peer, sizeof(peer)) == NULL)
+		return (-1);
+
+	kore_buf_init(&buf, 128);
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		if (strcasecmp(hdr->header, "x-forwarded-for") != 0)
+			continue;
+		if (buf.offset > 0)
+			kore_buf_append(&buf, ",", 1);
+		kore_buf_append(&buf, hdr->value, strlen(hdr->value));
+	}
+	ret = config_client_address(&api_config, peer, buf.offset > 0 ?
+	    kore_buf_stringify(&buf, NULL) : NULL, out, outlen);
+	kore_buf_cleanup(&buf);
+
+	return (ret);
+}
+
+/* The client address as a query parameter; NULL when the peer had none
+ * (the database then applies no client limit). */
+static const char *
+session_client(struct session *s)
+{
+	return (s->client[0] != '\0' ? s->client : NULL);
 }
 
 /* 200 with a new access token for the session and its refresh token. */
@@ -186,8 +257,11 @@ sessions_token(struct http_request *req, struct api_ctx *ctx)
 	kore_strlcpy(s->email, email, sizeof(s->email));
 	kore_strlcpy(s->password, password, sizeof(s->password));
 	cJSON_Delete(body);
+	if (client_address(req, s->client, sizeof(s->client)) == -1)
+		s->client[0] = '\0';
 
-	return (db_query(req, ctx, SQL_LOGIN_BEGIN, login_begun, 1, s->email));
+	return (db_query(req, ctx, SQL_LOGIN_BEGIN, login_begun, 2, s->email,
+	    session_client(s)));
 }
 
 static int
@@ -202,15 +276,34 @@ login_begun(struct http_request *req, struct api_ctx *ctx,
 		    "The sign-in could not be checked."));
 	if (strcmp(kore_pgsql_getvalue(sql, 0, 0), "0") != 0)
 		return (auth_throttled(req, ctx, kore_pgsql_getvalue(sql, 0, 0)));
+	kore_strlcpy(s->attempt, kore_pgsql_getvalue(sql, 0, 1),
+	    sizeof(s->attempt));
+
+	/* Counted, but no thread to check it: take the attempt back. */
+	if (password_signin_reserve(ctx) != KORE_RESULT_OK) {
+		sodium_memzero(s->password, sizeof(s->password));
+		return (db_query(req, ctx, SQL_LOGIN_ABANDONED, login_abandoned,
+		    3, s->email, session_client(s), s->attempt));
+	}
 
 	hash = NULL;
-	if (!PQgetisnull(sql->result, 0, 1)) {
-		kore_strlcpy(s->user_id, kore_pgsql_getvalue(sql, 0, 1),
+	if (!PQgetisnull(sql->result, 0, 2)) {
+		kore_strlcpy(s->user_id, kore_pgsql_getvalue(sql, 0, 2),
 		    sizeof(s->user_id));
-		hash = kore_pgsql_getvalue(sql, 0, 2);
+		hash = kore_pgsql_getvalue(sql, 0, 3);
 	}
 
 	return (password_verify(req, ctx, s->password, hash, login_checked));
+}
+
+static int
+login_abandoned(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	(void)sql;
+	return (api_problem(req, ctx, 503, "busy",
+	    "Too many sign-ins are being checked right now; retry in a "
+	    "moment."));
 }
 
 static int
@@ -230,8 +323,9 @@ login_checked(struct http_request *req, struct api_ctx *ctx, int result,
 	refresh_new(s);
 	(void)snprintf(ttl, sizeof(ttl), "%d", REFRESH_TTL);
 
-	return (db_query(req, ctx, SQL_LOGIN_SUCCEEDED, login_done, 4,
-	    s->user_id, s->refresh_hash, ttl, ctx->request_id));
+	return (db_query(req, ctx, SQL_LOGIN_SUCCEEDED, login_done, 6,
+	    s->user_id, session_client(s), s->attempt, s->refresh_hash, ttl,
+	    ctx->request_id));
 }
 
 static int

@@ -34,8 +34,9 @@ GRANT SELECT, INSERT, UPDATE ON ch.app_user, ch.token_family,
     ch.tandem_meeting, ch.event, ch.event_registration, ch.matching_job,
     ch.proposal TO ch_app;
 GRANT SELECT, UPDATE ON ch.matching_settings TO ch_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ch.login_throttle, ch.organization,
-    ch.offer, ch.idempotency TO ch_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ch.login_throttle,
+    ch.login_client_throttle, ch.organization, ch.offer, ch.idempotency
+    TO ch_app;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_app;
 -- ... except the worker's, the internal writers the triggers call, and

@@ -136,6 +136,10 @@ def stack():
         "CH_PORT": str(port),
         "CH_PG_FAST": "1",
         "CH_ENV": "test",
+        # Requests from 127.0.0.1 may name their client in
+        # X-Forwarded-For (test_signin_throttle.py); other loopback
+        # addresses are untrusted peers.
+        "CH_TRUSTED_PROXIES": "127.0.0.1",
         "CH_API_MODULE": os.environ.get(
             "CH_TEST_MODULE", os.path.join(TOP, "build/release/api.so")),
     })

@@ -94,7 +94,13 @@ def test_configuration_check_refuses_bad_values():
                         ({"CH_PORT": "80a"}, "CH_PORT"),
                         ({"CH_WORKERS": "0"}, "CH_WORKERS"),
                         ({"CH_ENV": "prod"}, "CH_ENV"),
-                        ({"CH_LOG_LEVEL": "loud"}, "CH_LOG_LEVEL")):
+                        ({"CH_LOG_LEVEL": "loud"}, "CH_LOG_LEVEL"),
+                        ({"CH_TRUSTED_PROXIES": "proxy.example"},
+                         "CH_TRUSTED_PROXIES"),
+                        ({"CH_TRUSTED_PROXIES": "10.0.0.1/8"},
+                         "CH_TRUSTED_PROXIES"),
+                        ({"CH_TRUSTED_PROXIES": "0.0.0.0/0"},
+                         "CH_TRUSTED_PROXIES")):
         r = run(check, env={**base, **extra})
         assert r.returncode == 1, extra
         assert word in r.stderr, (extra, r.stderr)

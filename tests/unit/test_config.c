@@ -978,6 +978,199 @@ test_jwt_external_defaults(void **state)
 	assert_null(cfg.ext_key_file);
 }
 
+static void
+test_trusted_proxies(void **state)
+{
+	static const struct env_case	cases[] = {
+		{ "one address", { { "CH_TRUSTED_PROXIES", "10.0.0.5" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "networks", { { "CH_TRUSTED_PROXIES",
+		    "10.0.0.0/8,172.16.0.0/12, 2001:db8::/32" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "spaces and tabs", { { "CH_TRUSTED_PROXIES",
+		    " 10.0.0.1 ,\t::1\t" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "full prefixes", { { "CH_TRUSTED_PROXIES",
+		    "10.0.0.1/32,::1/128" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "IPv4-mapped", { { "CH_TRUSTED_PROXIES", "::ffff:10.0.0.1" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "empty is unset", { { "CH_TRUSTED_PROXIES", "" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "a name", { { "CH_TRUSTED_PROXIES", "localhost" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "short IPv4", { { "CH_TRUSTED_PROXIES", "10.0.0" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "five octets", { { "CH_TRUSTED_PROXIES", "1.2.3.4.5" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "empty entry", { { "CH_TRUSTED_PROXIES",
+		    "10.0.0.1,,10.0.0.2" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "empty entry" },
+		{ "trailing comma", { { "CH_TRUSTED_PROXIES", "10.0.0.1," },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "empty entry" },
+		{ "only spaces", { { "CH_TRUSTED_PROXIES", "  " },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "empty entry" },
+		{ "everyone (IPv4)", { { "CH_TRUSTED_PROXIES", "0.0.0.0/0" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "every client" },
+		{ "everyone (IPv6)", { { "CH_TRUSTED_PROXIES", "::/0" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "every client" },
+		{ "host bits", { { "CH_TRUSTED_PROXIES", "10.0.0.1/8" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "beyond its prefix" },
+		{ "host bits (IPv6)", { { "CH_TRUSTED_PROXIES",
+		    "2001:db8::1/64" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "beyond its prefix" },
+		{ "IPv4 /33", { { "CH_TRUSTED_PROXIES", "10.0.0.0/33" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "from 1 to 32" },
+		{ "IPv6 /129", { { "CH_TRUSTED_PROXIES", "2001:db8::/129" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "from 1 to 128" },
+		{ "no prefix", { { "CH_TRUSTED_PROXIES", "10.0.0.0/" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "word prefix", { { "CH_TRUSTED_PROXIES", "10.0.0.0/eight" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "negative prefix", { { "CH_TRUSTED_PROXIES", "10.0.0.0/-8" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "netmask", { { "CH_TRUSTED_PROXIES",
+		    "10.0.0.0/255.0.0.0" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "two slashes", { { "CH_TRUSTED_PROXIES", "10.0.0.0/8/8" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+		{ "port", { { "CH_TRUSTED_PROXIES", "10.0.0.1:8080" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, "CH_TRUSTED_PROXIES" },
+	};
+	static const struct env_var	two[] = {
+		{ "CH_TRUSTED_PROXIES", "10.1.0.0/16, 2001:db8::/32" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	struct env_var	many[] = {
+		{ "CH_TRUSTED_PROXIES", NULL },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX], list[CONFIG_PROXIES_MAX * 12];
+	size_t		i, off;
+
+	(void)state;
+	run_env_cases(cases, sizeof(cases) / sizeof(cases[0]));
+
+	assert_int_equal(load_with(two, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nproxies, 2);
+	assert_int_equal(cfg.proxies[0].prefix, 16);
+	assert_int_equal(cfg.proxies[1].prefix, 32);
+
+	/* Defaults: nobody is trusted. */
+	many[0].value = "";
+	assert_int_equal(load_with(many, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nproxies, 0);
+
+	/* As many as fit, and one more. */
+	for (i = 0, off = 0; i < CONFIG_PROXIES_MAX; i++)
+		off += snprintf(list + off, sizeof(list) - off, "%s10.0.0.%zu",
+		    i > 0 ? "," : "", i + 1);
+	many[0].value = list;
+	assert_int_equal(load_with(many, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nproxies, CONFIG_PROXIES_MAX);
+	snprintf(list + off, sizeof(list) - off, ",10.0.1.1");
+	assert_int_equal(load_with(many, &cfg, err, sizeof(err)), -1);
+	check_err(err, sizeof(err), "CH_TRUSTED_PROXIES");
+}
+
+/* The address a request is counted under, behind trusted proxies. */
+static void
+test_client_address(void **state)
+{
+	static const struct env_var	env[] = {
+		{ "CH_TRUSTED_PROXIES",
+		    "10.0.0.0/8, 172.16.0.0/12, 192.0.2.1, 2001:db8:1::/48" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	static const struct {
+		const char	*what;
+		const char	*peer;
+		const char	*forwarded;
+		const char	*want;
+	} cases[] = {
+		{ "untrusted peer", "198.51.100.7", "203.0.113.9",
+		    "198.51.100.7" },
+		{ "proxy, no header", "10.1.2.3", NULL, "10.1.2.3" },
+		{ "proxy, empty header", "10.1.2.3", "", "10.1.2.3" },
+		{ "proxy", "10.1.2.3", "203.0.113.9", "203.0.113.9" },
+		{ "spoofed entries ignored", "10.1.2.3",
+		    "198.51.100.1, 192.0.2.200, 203.0.113.9", "203.0.113.9" },
+		{ "proxy chain", "10.1.2.3", "198.51.100.1, 203.0.113.9, "
+		    "10.9.9.9, 172.20.0.1", "203.0.113.9" },
+		{ "only proxies", "10.1.2.3", "10.0.0.7, 10.0.0.8",
+		    "10.0.0.7" },
+		{ "single trusted address", "192.0.2.1", "203.0.113.9",
+		    "203.0.113.9" },
+		{ "its neighbour is not", "192.0.2.2", "203.0.113.9",
+		    "192.0.2.2" },
+		{ "a /12 inside", "172.31.255.255", "203.0.113.9",
+		    "203.0.113.9" },
+		{ "a /12 outside", "172.32.0.1", "203.0.113.9",
+		    "172.32.0.1" },
+		{ "garbage from the proxy", "10.1.2.3", "203.0.113.9, junk",
+		    "10.1.2.3" },
+		{ "garbage from the client", "10.1.2.3", "junk, 203.0.113.9",
+		    "203.0.113.9" },
+		{ "trailing comma", "10.1.2.3", "203.0.113.9,", "10.1.2.3" },
+		{ "blanks", "10.1.2.3", " 203.0.113.9 ,\t10.0.0.1 ",
+		    "203.0.113.9" },
+		{ "IPv4 with port", "10.1.2.3", "203.0.113.9:5100",
+		    "203.0.113.9" },
+		{ "IPv6", "10.1.2.3", "2001:DB8:2::7", "2001:db8:2::7" },
+		{ "IPv6 in brackets", "10.1.2.3", "[2001:db8:2::7]",
+		    "2001:db8:2::7" },
+		{ "IPv6 with port", "10.1.2.3", "[2001:db8:2::7]:443",
+		    "2001:db8:2::7" },
+		{ "IPv6 bracket unclosed", "10.1.2.3", "[2001:db8:2::7",
+		    "10.1.2.3" },
+		{ "IPv6 proxy", "2001:db8:1:ffff::5", "203.0.113.9",
+		    "203.0.113.9" },
+		{ "IPv6 outside", "2001:db8:2::5", "203.0.113.9",
+		    "2001:db8:2::5" },
+		{ "IPv4-mapped peer", "::ffff:10.1.2.3", "203.0.113.9",
+		    "203.0.113.9" },
+		{ "IPv4-mapped client", "10.1.2.3", "::ffff:203.0.113.9",
+		    "203.0.113.9" },
+		{ "IPv4-mapped untrusted", "::ffff:198.51.100.7",
+		    "203.0.113.9", "198.51.100.7" },
+		{ "port on IPv6 bare", "10.1.2.3", "2001:db8:2::7:443",
+		    "2001:db8:2::7:443" },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX], out[CONFIG_ADDR_MAX], tiny[8];
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(load_with(env, &cfg, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out, 0x7f, sizeof(out));
+		if (config_client_address(&cfg, cases[i].peer,
+		    cases[i].forwarded, out, sizeof(out)) != 0)
+			fail_msg("%s: refused", cases[i].what);
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].what,
+			    out, cases[i].want);
+	}
+
+	/* A peer that is no address, and an answer that does not fit. */
+	assert_int_equal(config_client_address(&cfg, "peer", NULL, out,
+	    sizeof(out)), -1);
+	assert_int_equal(config_client_address(&cfg, "", NULL, out,
+	    sizeof(out)), -1);
+	assert_int_equal(config_client_address(&cfg, "10.1.2.3",
+	    "203.0.113.9", tiny, sizeof(tiny)), -1);
+
+	/* Without CH_TRUSTED_PROXIES the header is never read. */
+	assert_int_equal(load_with(env + 1, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(config_client_address(&cfg, "10.1.2.3",
+	    "203.0.113.9", out, sizeof(out)), 0);
+	assert_string_equal(out, "10.1.2.3");
+}
+
 /* Keyboard walks are refused (a former bug: only ASCII runs were). */
 static void
 test_bug_keyboard_walk(void **state)
@@ -1020,6 +1213,8 @@ main(void)
 		cmocka_unit_test(test_jwt_kid),
 		cmocka_unit_test(test_jwt_external),
 		cmocka_unit_test(test_jwt_external_defaults),
+		cmocka_unit_test(test_trusted_proxies),
+		cmocka_unit_test(test_client_address),
 		cmocka_unit_test(test_bug_keyboard_walk),
 	};
 
