@@ -131,7 +131,7 @@ b64url_decode(const char *in, size_t len, unsigned char **out,
 {
 	const char	*end;
 
-	if (len == 0 || len % 4 == 1)
+	if (len == 0 || len % 4 == 1 || !codec_base64url_ok(in, len))
 		return (-1);
 	if ((*out = malloc(len)) == NULL)
 		return (-1);
