@@ -842,13 +842,25 @@ input_uuid_format(const uint8_t *id, char *out)
 	out[o] = '\0';
 }
 
-/* One JSON value filling text (whitespace around it only), or NULL. */
+/*
+ * One JSON value filling text (whitespace around it only), or NULL.
+ * cJSON takes every byte up to 0x20, NUL included, for whitespace, and
+ * raw control characters in strings; JSON has neither (jsonb never
+ * prints them). They are refused here, or a document would be valid
+ * when parsed whole and invalid when the cache splits it, since
+ * find_member() knows JSON's whitespace only.
+ */
 static cJSON *
 parse_json(const char *text, size_t len)
 {
 	const char	*end = NULL;
 	cJSON		*root;
+	size_t		 i;
 
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)text[i] < 0x20 && !is_ws(text[i]))
+			return (NULL);
+	}
 	if (len == 0 ||
 	    (root = cJSON_ParseWithLengthOpts(text, len, &end, 0)) == NULL)
 		return (NULL);
