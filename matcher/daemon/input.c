@@ -240,7 +240,13 @@ get_int(const cJSON *v, const struct where *w, const char *key, int64_t min,
 	if (v == NULL)
 		return (bad(err, errlen, w, key, "missing"));
 	d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d >= (double)min && d <= (double)max) || d != floor(d))
+	/*
+	 * The bounds are compared as integers: (double)INT64_MAX rounds up
+	 * to 2^63, which no int64_t holds, so comparing doubles would let
+	 * 2^63 through to an undefined conversion.
+	 */
+	if (!(d >= -0x1p63 && d < 0x1p63) || d != floor(d) ||
+	    (int64_t)d < min || (int64_t)d > max)
 		return (bad(err, errlen, w, key,
 		    "must be an integer from %lld to %lld", (long long)min,
 		    (long long)max));

@@ -1204,6 +1204,29 @@ test_control_bytes(void **state)
 	free(text);
 }
 
+/*
+ * An epoch of 2^63 passed the range check, as (double)INT64_MAX rounds
+ * up to it, and its conversion to int64_t was undefined (found while
+ * writing tests/fuzz; jsonb prints the largest bigint, 2^63 - 1, as a
+ * number that parses to that double).
+ */
+static void
+test_epoch_beyond_int64(void **state)
+{
+	cJSON	*d;
+
+	(void)state;
+	d = partners_problem("suggest", 5);
+	set(d, "epoch", cJSON_CreateNumber(0x1p63));
+	expect_invalid(d, "epoch: must be an integer");
+	d = partners_problem("suggest", 5);
+	set(d, "epoch", cJSON_CreateNumber(1e300));
+	expect_invalid(d, "epoch: must be an integer");
+	d = partners_problem("suggest", 5);
+	set(d, "epoch", cJSON_CreateNumber(-0x1p63));
+	expect_invalid(d, "epoch: must be an integer");
+}
+
 static void
 test_bad_members(void **state)
 {
@@ -1475,6 +1498,7 @@ main(void)
 		cmocka_unit_test(test_damaged_documents),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_control_bytes),
+		cmocka_unit_test(test_epoch_beyond_int64),
 		cmocka_unit_test(test_bad_members),
 		cmocka_unit_test(test_bad_subjects),
 		cmocka_unit_test(test_bad_candidates),
