@@ -53,6 +53,7 @@ DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 
 include matcher/engine/engine.mk
 include matcher/daemon/daemon.mk
+include tests/fuzz/fuzz.mk
 
 .PHONY: all deps build api unit-test test test-api lint-openapi run up down token \
 	bench import-places clean
@@ -62,8 +63,10 @@ all: build
 # ---------------------------------------------------------------- deps
 deps: .run/deps.stamp openapi/node_modules/.stamp
 
-.run/deps.stamp: Makefile $(wildcard matcher/engine/engine.mk)
-	@missing=$$(for p in $(DEB_PKGS) $(ENGINE_DEB_PKGS); do \
+.run/deps.stamp: Makefile $(wildcard matcher/engine/engine.mk) \
+    tests/fuzz/fuzz.mk
+	@missing=$$(for p in $(DEB_PKGS) $(ENGINE_DEB_PKGS) \
+	    $(FUZZ_DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q 'install ok installed' || echo $$p; done); \
 	if ! command -v npm >/dev/null; then missing="$$missing nodejs npm"; fi; \

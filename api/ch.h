@@ -50,6 +50,7 @@ int	codec_is_district_key(const char *);
 size_t	codec_utf8_chars(const char *);
 int	codec_request_id_ok(const char *);
 void	codec_request_id_new(char *, size_t);
+int	codec_base64url_ok(const char *, size_t);
 char	*codec_cursor_encode(const char *, const char **, int);
 int	codec_cursor_decode(const char *, const char *, char **, int);
 void	codec_cursor_free(char **, int);

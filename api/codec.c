@@ -297,6 +297,27 @@ codec_request_id_new(char *buf, size_t len)
 }
 
 /*
+ * Returns 1 when s[0..len) holds only characters of the base64url
+ * alphabet, else 0. libsodium 1.0.18 (Debian 12) decodes every byte from
+ * 0x80 up as if it were '_', so its decoder alone would let many texts
+ * stand for one value: callers check the alphabet before decoding.
+ */
+int
+codec_base64url_ok(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return (0);
+	}
+
+	return (1);
+}
+
+/*
  * A cursor is base64url(JSON ["kind", key1, ...]): opaque to clients,
  * bound to one kind of list, and harmless when forged because its keys
  * only ever reach SQL as parameters. Returns a malloc'ed string (free()),
@@ -350,7 +371,8 @@ codec_cursor_decode(const char *cursor, const char *kind, char **out, int n)
 
 	for (i = 0; i < n; i++)
 		out[i] = NULL;
-	if (cursor == NULL || strlen(cursor) > CODEC_CURSOR_MAX)
+	if (cursor == NULL || strlen(cursor) > CODEC_CURSOR_MAX ||
+	    !codec_base64url_ok(cursor, strlen(cursor)))
 		return (-1);
 	if (sodium_base642bin(bin, sizeof(bin) - 1, cursor, strlen(cursor),
 	    NULL, &blen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)

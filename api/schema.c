@@ -267,22 +267,35 @@ pattern_ok(const char *pattern, const char *s)
 	return (ok);
 }
 
-/* Appends "/token" to a JSON pointer, escaping ~ and / (RFC 6901). */
+/*
+ * Appends "/token" to a JSON pointer, escaping ~ and / (RFC 6901). A
+ * token that does not fit is cut before a whole character: the pointer
+ * goes into the problem document, which must stay UTF-8.
+ */
 static void
 pointer_push(char *ptr, size_t len, const char *token)
 {
-	size_t	n;
+	unsigned char	c;
+	size_t		n, k, want;
 
 	n = strlen(ptr);
 	if (n + 1 >= len)
 		return;
 	ptr[n++] = '/';
-	for (; *token != '\0' && n + 2 < len; token++) {
-		if (*token == '~' || *token == '/') {
+	for (; *token != '\0'; token += k) {
+		c = (unsigned char)*token;
+		want = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		for (k = 1; k < want && ((unsigned char)token[k] & 0xc0) ==
+		    0x80; k++)
+			;
+		if (n + (c == '~' || c == '/' ? 2 : k) >= len)
+			break;
+		if (c == '~' || c == '/') {
 			ptr[n++] = '~';
-			ptr[n++] = *token == '~' ? '0' : '1';
+			ptr[n++] = c == '~' ? '0' : '1';
 		} else {
-			ptr[n++] = *token;
+			memcpy(ptr + n, token, k);
+			n += k;
 		}
 	}
 	ptr[n] = '\0';

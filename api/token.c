@@ -131,7 +131,7 @@ b64url_decode(const char *in, size_t len, unsigned char **out,
 {
 	const char	*end;
 
-	if (len == 0 || len % 4 == 1)
+	if (len == 0 || len % 4 == 1 || !codec_base64url_ok(in, len))
 		return (-1);
 	if ((*out = malloc(len)) == NULL)
 		return (-1);
@@ -665,7 +665,8 @@ claims_external(const struct token_issuer *iss, const cJSON *payload,
 /*
  * Verifies token at time now and fills c. Returns TOKEN_OK or why it was
  * refused; every refusal is a 401 for the caller, the reason only shapes
- * the message. Nothing is allocated on return.
+ * the message, and leaves c zeroed with role -1. Nothing is allocated on
+ * return.
  */
 enum token_error
 token_verify(const struct token_config *tc, const char *token, time_t now,
@@ -681,7 +682,9 @@ token_verify(const struct token_config *tc, const char *token, time_t now,
 	enum token_error		 ret;
 	int				 has_nbf;
 
+	/* Role 0 is the state admin: the early refusals must not leave it. */
 	memset(c, 0, sizeof(*c));
+	c->role = -1;
 	header = payload = NULL;
 	len = strlen(token);
 	if (len > TOKEN_MAX || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

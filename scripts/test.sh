@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make test: the contract lint, C unit tests (plain and sanitized), the
-# matching engine's tests, and the HTTP suite against the plain and the
-# sanitized module. Each suite starts what it needs and stops it again.
+# matching engine's tests, a short run of the libFuzzer targets, and the
+# HTTP suite against the plain and the sanitized module. Each suite starts
+# what it needs and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,9 @@ fi
 section "ch-matcher"
 make --no-print-directory -s matcher-test
 make --no-print-directory -s matcher-test SAN=1
+
+section "fuzzing (smoke)"
+make --no-print-directory -s fuzz-smoke
 
 section "HTTP tests (release build)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api

@@ -240,7 +240,13 @@ get_int(const cJSON *v, const struct where *w, const char *key, int64_t min,
 	if (v == NULL)
 		return (bad(err, errlen, w, key, "missing"));
 	d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d >= (double)min && d <= (double)max) || d != floor(d))
+	/*
+	 * The bounds are compared as integers: (double)INT64_MAX rounds up
+	 * to 2^63, which no int64_t holds, so comparing doubles would let
+	 * 2^63 through to an undefined conversion.
+	 */
+	if (!(d >= -0x1p63 && d < 0x1p63) || d != floor(d) ||
+	    (int64_t)d < min || (int64_t)d > max)
 		return (bad(err, errlen, w, key,
 		    "must be an integer from %lld to %lld", (long long)min,
 		    (long long)max));
@@ -842,13 +848,25 @@ input_uuid_format(const uint8_t *id, char *out)
 	out[o] = '\0';
 }
 
-/* One JSON value filling text (whitespace around it only), or NULL. */
+/*
+ * One JSON value filling text (whitespace around it only), or NULL.
+ * cJSON takes every byte up to 0x20, NUL included, for whitespace, and
+ * raw control characters in strings; JSON has neither (jsonb never
+ * prints them). They are refused here, or a document would be valid
+ * when parsed whole and invalid when the cache splits it, since
+ * find_member() knows JSON's whitespace only.
+ */
 static cJSON *
 parse_json(const char *text, size_t len)
 {
 	const char	*end = NULL;
 	cJSON		*root;
+	size_t		 i;
 
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)text[i] < 0x20 && !is_ws(text[i]))
+			return (NULL);
+	}
 	if (len == 0 ||
 	    (root = cJSON_ParseWithLengthOpts(text, len, &end, 0)) == NULL)
 		return (NULL);

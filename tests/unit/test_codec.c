@@ -849,6 +849,33 @@ test_cursor_reject_base64(void **state)
 	expect_reject(NULL, "places", 3);
 }
 
+/*
+ * Bytes from 0x80 up, which libsodium 1.0.18 decodes as '_': a cursor
+ * with one in place of a '_' decoded to the same keys (found by
+ * tests/fuzz).
+ */
+static void
+test_cursor_reject_non_ascii(void **state)
+{
+	char	 c[64], *out[1], *underscore;
+	size_t	 i;
+	static const unsigned char	high[] = { 0x80, 0xbf, 0xc3, 0xff };
+
+	(void)state;
+	/* ["places","abc?"]: the '?' ends a 3-byte group, its 6 low bits
+	 * are all set, so the cursor holds a '_'. */
+	b64(BYTES("[\"places\",\"abc?\"]"), c, sizeof(c));
+	assert_non_null(underscore = strchr(c, '_'));
+	assert_int_equal(codec_cursor_decode(c, "places", out, 1), 0);
+	assert_string_equal(out[0], "abc?");
+	codec_cursor_free(out, 1);
+
+	for (i = 0; i < sizeof(high); i++) {
+		*underscore = (char)high[i];
+		expect_reject(c, "places", 1);
+	}
+}
+
 static void
 test_cursor_reject_content(void **state)
 {
@@ -1072,6 +1099,7 @@ main(void)
 		cmocka_unit_test(test_cursor_max_length),
 		cmocka_unit_test(test_cursor_reject_kind_and_count),
 		cmocka_unit_test(test_cursor_reject_base64),
+		cmocka_unit_test(test_cursor_reject_non_ascii),
 		cmocka_unit_test(test_cursor_reject_content),
 		cmocka_unit_test(test_cursor_reject_escaped_nul),
 		cmocka_unit_test(test_cursor_reject_trailing_data),

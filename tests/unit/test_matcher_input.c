@@ -1148,6 +1148,85 @@ test_bad_documents(void **state)
 	    INPUT_INVALID);
 }
 
+/*
+ * Control characters, which cJSON takes for whitespace (NUL included)
+ * or inside strings: refused with and without a cache. They were taken
+ * in a whole document but refused in one the cache splits, whose borders
+ * are found by JSON's whitespace (found by tests/fuzz).
+ */
+static void
+test_control_bytes(void **state)
+{
+	static const char *const bad[] = {
+		"\"candidates\":\x08", "\"candidates\":\x01\x1f ",
+		"\"foot\x01" "ball\"", "{\x0b"
+	};
+	static const char *const from[] = {
+		"\"candidates\":", "\"candidates\":", "\"football\"", "{"
+	};
+	struct input_cache	 cache;
+	struct input_job	 job;
+	char			 err[ERRLEN];
+	char			*text, *t, *nul;
+	cJSON			*doc;
+	size_t			 i, len;
+
+	(void)state;
+	doc = partners_problem("suggest", 5);
+	text = print(doc);
+	cJSON_Delete(doc);
+	memset(&cache, 0, sizeof(cache));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = replace(text, from[i], bad[i]);
+		assert_int_equal(input_parse(t, strlen(t), NULL, &job, err,
+		    sizeof(err)), INPUT_INVALID);
+		assert_int_equal(input_parse(t, strlen(t), &cache, &job, err,
+		    sizeof(err)), INPUT_INVALID);
+		free(t);
+	}
+
+	/* NUL bytes where a space may stand (the length counts). */
+	t = replace(text, "\"candidates\":", "\"candidates\":#");
+	len = strlen(t);
+	assert_non_null(nul = strchr(t, '#'));
+	*nul = '\0';
+	assert_int_equal(input_parse(t, len, NULL, &job, err, sizeof(err)),
+	    INPUT_INVALID);
+	assert_int_equal(input_parse(t, len, &cache, &job, err, sizeof(err)),
+	    INPUT_INVALID);
+	free(t);
+
+	/* The document as it was is still fine. */
+	assert_int_equal(input_parse(text, strlen(text), &cache, &job, err,
+	    sizeof(err)), INPUT_OK);
+	input_free(&job);
+	input_cache_free(&cache);
+	free(text);
+}
+
+/*
+ * An epoch of 2^63 passed the range check, as (double)INT64_MAX rounds
+ * up to it, and its conversion to int64_t was undefined (found while
+ * writing tests/fuzz; jsonb prints the largest bigint, 2^63 - 1, as a
+ * number that parses to that double).
+ */
+static void
+test_epoch_beyond_int64(void **state)
+{
+	cJSON	*d;
+
+	(void)state;
+	d = partners_problem("suggest", 5);
+	set(d, "epoch", cJSON_CreateNumber(0x1p63));
+	expect_invalid(d, "epoch: must be an integer");
+	d = partners_problem("suggest", 5);
+	set(d, "epoch", cJSON_CreateNumber(1e300));
+	expect_invalid(d, "epoch: must be an integer");
+	d = partners_problem("suggest", 5);
+	set(d, "epoch", cJSON_CreateNumber(-0x1p63));
+	expect_invalid(d, "epoch: must be an integer");
+}
+
 static void
 test_bad_members(void **state)
 {
@@ -1418,6 +1497,8 @@ main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_damaged_documents),
 		cmocka_unit_test(test_bad_documents),
+		cmocka_unit_test(test_control_bytes),
+		cmocka_unit_test(test_epoch_beyond_int64),
 		cmocka_unit_test(test_bad_members),
 		cmocka_unit_test(test_bad_subjects),
 		cmocka_unit_test(test_bad_candidates),

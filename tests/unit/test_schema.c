@@ -175,6 +175,39 @@ test_objects(void **state)
 	expect_one("[]", "", "type");
 }
 
+/*
+ * A member name too long for the error's pointer was cut in the middle
+ * of a character, and the 422 answer carried invalid UTF-8 (found while
+ * writing tests/fuzz). The cut now falls before a whole character.
+ */
+static void
+test_long_name_cut_whole(void **state)
+{
+	struct seen	 s;
+	char		 text[1024], *p;
+	size_t		 len;
+	int		 i, pad;
+
+	(void)state;
+	/* pad shifts the cut through each byte of the 2- to 4-byte ones. */
+	for (pad = 0; pad < 4; pad++) {
+		p = text;
+		p += sprintf(p, "{\"name\":\"ab\",\"");
+		for (i = 0; i < pad; i++)
+			*p++ = 'x';
+		for (i = 0; i < 40; i++)
+			p += sprintf(p, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+		p += sprintf(p, "\":1}");
+		s = check(text);
+		assert_int_equal(s.count, 1);
+		assert_string_equal(s.code[0], "unknown");
+		len = strlen(s.field[0]);
+		assert_true(len > 240 && len < SCHEMA_POINTER_MAX);
+		if (!codec_utf8_valid(s.field[0], len))
+			fail_msg("pad %d: pointer cut inside a character", pad);
+	}
+}
+
 static void
 test_arrays(void **state)
 {
@@ -416,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_ranges_and_lengths),
 		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_long_name_cut_whole),
 		cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_overlong_array_not_walked),
 		cmocka_unit_test(test_huge_object_not_walked),

@@ -541,6 +541,8 @@ expect(const struct token_config *tc, const char *tok, time_t now,
 	if (rc != TOKEN_OK && (c.sub[0] != '\0' || c.exp != 0 ||
 	    c.district[0] != '\0' || c.jti[0] != '\0'))
 		fail_msg("%s: refused but claims left filled", what);
+	if (rc != TOKEN_OK && c.role != -1)
+		fail_msg("%s: refused but role %d left", what, c.role);
 }
 
 /* RFC 7638 thumbprint of a JWK with kty RSA or EC. */
@@ -1963,6 +1965,37 @@ test_from_environment(void **state)
  * RFC 9068 access tokens say typ "at+jwt"; libjwt 1.10 refuses them, so
  * token.c refuses them up front, consistently (documented limitation).
  */
+/*
+ * A token refused before its segments are read (bad characters, not
+ * three segments, too long) left role 0, the state admin, in the claims
+ * where every other refusal leaves -1 (found by tests/fuzz).
+ */
+static void
+test_bug_refused_role(void **state)
+{
+	static const char *const	tokens[] = {
+		"", "a", "a.b", "a.b.", "a.b.c.d", "a!.b.c", "a b.c.d",
+		"\xc3\xa9.b.c"
+	};
+	struct token_config	tc;
+	struct config		cfg;
+	struct token_claims	c;
+	size_t			i;
+
+	(void)state;
+	cfg_local(&cfg, CONFIG_JWT_HS256);
+	setup_ok(&tc, &cfg);
+	for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		memset(&c, 0x5a, sizeof(c));
+		assert_int_equal(token_verify(&tc, tokens[i], NOW, &c),
+		    TOKEN_MALFORMED);
+		if (c.role != -1)
+			fail_msg("\"%s\": refused with role %d", tokens[i],
+			    c.role);
+	}
+	token_cleanup(&tc);
+}
+
 static void
 test_bug_external_at_jwt(void **state)
 {
@@ -2179,6 +2212,7 @@ main(void)
 		cmocka_unit_test(test_external_claims),
 		cmocka_unit_test(test_external_boundaries),
 		cmocka_unit_test(test_from_environment),
+		cmocka_unit_test(test_bug_refused_role),
 		cmocka_unit_test(test_bug_external_at_jwt),
 		cmocka_unit_test(test_bug_external_kid),
 		cmocka_unit_test(test_bug_ec_compressed),
