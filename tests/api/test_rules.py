@@ -135,7 +135,7 @@ def test_a_change_that_keeps_the_rules_keeps_the_proposal(api, who):
                  "age_max": 99})
     assert proposal(api, who, x)["status"] == "pending"
     merge_patch(api, who["assist"].token, "/v1/participants/" + p["id"],
-          {"mobility_radius_km": 25})
+                {"mobility_radius_km": 25})
     assert proposal(api, who, x)["status"] == "pending"
 
 
@@ -144,7 +144,7 @@ def test_participant_change_invalidates(api, who):
     f = offer_for(api, who, "uz", audience="women")
     x = proposed(api, who, p["id"], offer_id=f["id"])
     merge_patch(api, who["assist"].token, "/v1/participants/" + p["id"],
-          {"gender": "male"})
+                {"gender": "male"})
     x = proposal(api, who, x)
     assert (x["status"], x["invalidated_reason"]) == \
         ("invalidated", "no_longer_fits")
@@ -232,7 +232,7 @@ def test_tandem_from_a_proposal_checks_the_rules(api, who, stack):
     act(api, who["assist"], x["id"], "approve")
     act(api, acct, x["id"], "accept")
     merge_patch(api, who["assist"].token, "/v1/participants/" + mentee["id"],
-          {"gender": "diverse"})
+                {"gender": "diverse"})
     x = proposal(api, who, x)
     assert (x["status"], x["invalidated_reason"]) == \
         ("invalidated", "no_longer_fits")
