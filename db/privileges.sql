@@ -1,13 +1,15 @@
 -- Who may run what in schema ch: every privilege of the two login roles,
--- in one place, denied by default. scripts/migrate.sh applies this file
--- after the migrations on every run, so it always describes the schema
--- as it is; tests/api/test_privileges.py compares the catalog with it.
+-- in one place. scripts/migrate.sh applies this file after the
+-- migrations on every run, so it always describes the schema as it is;
+-- tests/api/test_privileges.py compares the catalog with it.
 --
--- ch_app (the API) may execute the API's functions. An ordinary
--- (SECURITY INVOKER) function gives it nothing it could not do with its
--- table privileges under row-level security; a SECURITY DEFINER function
--- reads past row-level security, so ch_app gets only the four that the
--- review workflow and the reports need, each of which checks its caller.
+-- ch_app (the API) may execute the API's ordinary (SECURITY INVOKER)
+-- functions: they give it nothing it could not do with its table
+-- privileges under row-level security. A SECURITY DEFINER function reads
+-- past row-level security, so those are closed to it unless this file
+-- names them: the four that the review workflow and the reports need,
+-- each of which re-reads what it is given and checks its caller. A new
+-- SECURITY DEFINER function stays closed until it is added here.
 -- ch_matcher (the worker pool) executes its job functions and nothing
 -- else, and touches no table.
 
@@ -39,18 +41,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ch.login_throttle,
     TO ch_app;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_app;
--- ... except the worker's, the internal writers the triggers call, and
--- the trigger functions themselves.
-REVOKE EXECUTE ON FUNCTION ch.job_claim(text, integer),
-    ch.job_input(uuid, bigint), ch.job_complete(uuid, integer, text, jsonb),
-    ch.job_fail(uuid, integer, text, text, boolean),
-    ch.job_heartbeat(text, uuid[], integer[], integer),
-    ch.proposals_expire(), ch.job_held(uuid, integer, text),
+-- ... except the worker's ordinary helpers, every trigger function, and
+-- every SECURITY DEFINER function but the four the API calls.
+REVOKE EXECUTE ON FUNCTION ch.job_held(uuid, integer, text),
     ch.job_lease_lost(ch.matching_job), ch.job_candidates(text, bigint),
-    ch.job_candidates_build(text),
-    ch.proposals_invalidate(text, uuid, uuid, uuid, boolean),
-    ch.proposals_recheck(text, uuid, uuid, uuid),
-    ch.proposals_over_capacity(uuid, uuid, integer)
+    ch.job_candidates_build(text)
     FROM ch_app;
 DO $$
 DECLARE
@@ -58,7 +53,12 @@ DECLARE
 BEGIN
 	FOR f IN SELECT p.oid FROM pg_proc p
 	    WHERE p.pronamespace = 'ch'::regnamespace
-	    AND p.prorettype = 'trigger'::regtype LOOP
+	    AND (p.prorettype = 'trigger'::regtype OR (p.prosecdef
+		AND p.oid NOT IN (
+		    'ch.proposal_free_places(ch.proposal)'::regprocedure,
+		    'ch.proposal_fulfil(jsonb, ch.proposal)'::regprocedure,
+		    'ch.proposal_person(jsonb, ch.proposal)'::regprocedure,
+		    'ch.women_report(jsonb, uuid)'::regprocedure))) LOOP
 		EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM ch_app', f);
 	END LOOP;
 END

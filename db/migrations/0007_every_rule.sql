@@ -23,6 +23,12 @@ ALTER TABLE ch.placement ADD CONSTRAINT placement_end_reason_check
     CHECK (end_reason IN ('completed', 'participant_left', 'moved_away',
 	'offer_closed', 'not_a_fit', 'consent_withdrawn', 'other'));
 
+-- The open proposals of an offer or a mentor, for the re-checks below.
+CREATE INDEX proposal_open_offer ON ch.proposal (offer_id)
+    WHERE status IN ('pending', 'approved');
+CREATE INDEX proposal_open_mentor ON ch.proposal (mentor_id)
+    WHERE status IN ('pending', 'approved');
+
 ALTER TABLE ch.tandem DROP CONSTRAINT tandem_end_reason_check;
 ALTER TABLE ch.tandem ADD CONSTRAINT tandem_end_reason_check
     CHECK (end_reason IN ('mentee_withdrew', 'mentor_withdrew',
@@ -32,36 +38,30 @@ ALTER TABLE ch.tandem ADD CONSTRAINT tandem_end_reason_check
 -- Row-level security binds the owner as well. The owner's functions that
 -- are SECURITY DEFINER (the worker's job functions, the triggers that
 -- invalidate proposals, the counts of the reports) run as the owner on
--- behalf of another login and see every row; the owner logged in itself
--- sees none, so neither a migration nor an operator's session with the
--- owner's role reads personal data by accident. Demo data and tests that
--- inspect the tables use a superuser.
+-- behalf of the API's or the worker pool's login (or of a superuser,
+-- who may read everything anyway) and see every row; any other session
+-- acting as the owner (a login of the owner's role, or of a role that
+-- switched to it with SET ROLE) sees none, so neither a migration nor an
+-- operator's session reads personal data by accident. Demo data and
+-- tests that inspect the tables use a superuser.
 
-ALTER TABLE ch.participant FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.participant_contact FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.consent FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.placement FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.mentee_profile FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.tandem FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.tandem_meeting FORCE ROW LEVEL SECURITY;
-ALTER TABLE ch.proposal FORCE ROW LEVEL SECURITY;
-
-CREATE POLICY definer ON ch.participant TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.participant_contact TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.consent TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.placement TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.mentee_profile TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.tandem TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.tandem_meeting TO CURRENT_USER
-    USING (session_user <> current_user);
-CREATE POLICY definer ON ch.proposal TO CURRENT_USER
-    USING (session_user <> current_user);
+DO $$
+DECLARE
+	t	regclass;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['ch.participant', 'ch.participant_contact',
+	    'ch.consent', 'ch.placement', 'ch.mentee_profile', 'ch.tandem',
+	    'ch.tandem_meeting', 'ch.proposal']::regclass[] LOOP
+		EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+		EXECUTE format('CREATE POLICY definer ON %s TO %I USING '
+		    '(current_user <> session_user AND (session_user::text IN '
+		    '(''ch_app'', ''ch_matcher'') OR (SELECT r.rolsuper '
+		    'FROM pg_roles r WHERE r.rolname = session_user)))', t,
+		    (SELECT c.relowner::regrole::text FROM pg_class c
+		    WHERE c.oid = t));
+	END LOOP;
+END
+$$;
 
 -- An organisation reads a person only while a placement in its offers is
 -- active; a mentor her mentee only while their tandem is active. The
@@ -78,6 +78,11 @@ ALTER POLICY mentor_read ON ch.participant
 	WHERE t.participant_id = participant.id
 	    AND t.mentor_user_id::text = ch.setting('user')
 	    AND t.status = 'active'));
+ALTER POLICY mentor ON ch.tandem_meeting
+    USING (ch.setting('role') = 'mentor'
+	AND mentor_user_id::text = ch.setting('user') AND EXISTS (
+	SELECT 1 FROM ch.tandem t
+	WHERE t.id = tandem_meeting.tandem_id AND t.status = 'active'));
 ALTER POLICY mentor_read ON ch.mentee_profile
     USING (ch.setting('role') = 'mentor' AND EXISTS (
 	SELECT 1 FROM ch.tandem t
@@ -87,13 +92,19 @@ ALTER POLICY mentor_read ON ch.mentee_profile
 
 -- ---------------------------------------------------------------------
 -- The login role's own check: the API and ch-matcher refuse to start
--- when it could read past row-level security. NULL when the role is fit.
+-- when it could read past row-level security, by itself or by a role it
+-- may take (the session's role and the one it acts as are both checked).
+-- NULL when the role is fit.
 
 CREATE FUNCTION ch.login_role_problem() RETURNS text
 LANGUAGE sql STABLE AS $$
-	SELECT CASE
-	    WHEN r.rolsuper THEN 'is a superuser'
-	    WHEN r.rolbypassrls THEN 'has BYPASSRLS'
+	SELECT x.problem FROM (SELECT CASE
+	    WHEN EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolsuper
+		AND pg_has_role(r.oid, s.oid, 'MEMBER'))
+		THEN 'is a superuser or may become one'
+	    WHEN EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolbypassrls
+		AND pg_has_role(r.oid, s.oid, 'MEMBER'))
+		THEN 'has BYPASSRLS or may take a role that has it'
 	    WHEN pg_has_role(r.oid, n.nspowner, 'MEMBER')
 		THEN 'owns schema ch or is a member of its owner'
 	    WHEN EXISTS (SELECT 1 FROM pg_class c
@@ -103,9 +114,12 @@ LANGUAGE sql STABLE AS $$
 		OR EXISTS (SELECT 1 FROM pg_type t
 		WHERE t.typnamespace = n.oid AND t.typowner = r.oid)
 		THEN 'owns objects in schema ch'
-	    END
+	    END AS problem
 	FROM pg_roles r, pg_namespace n
-	WHERE r.rolname = current_user AND n.nspname = 'ch';
+	WHERE r.rolname IN (session_user, current_user)
+	    AND n.nspname = 'ch') x
+	WHERE x.problem IS NOT NULL
+	LIMIT 1;
 $$;
 
 -- ---------------------------------------------------------------------
@@ -429,7 +443,7 @@ BEGIN
 	-- Locked: her status and capacity hold until the tandem is in.
 	SELECT * INTO m FROM ch.mentor
 	WHERE id = (p_body->>'mentor_id')::uuid FOR UPDATE;
-	IF NOT FOUND THEN
+	IF NOT FOUND OR NOT ch.mentor_visible(p_who, m) THEN
 		e := e || ch.err('/mentor_id', 'unknown',
 		    'There is no mentor with this id.');
 	END IF;
@@ -546,6 +560,21 @@ BEGIN
 		    WHERE r.job_id = p_id AND r.attempt = p_attempt
 		    AND r.worker = p_worker AND r.outcome = 'succeeded');
 	END IF;
+	-- The people and candidates of the results hold still until this
+	-- commits (in the order every other path locks them): a change that
+	-- committed first is seen by the rules below, one that comes later
+	-- sees the stored proposals and invalidates them.
+	PERFORM 1 FROM ch.participant p WHERE p.id IN (SELECT
+	    (e->>'subject')::uuid FROM jsonb_array_elements(
+	    p_result->'proposals') e) ORDER BY p.id FOR SHARE;
+	PERFORM 1 FROM ch.offer f WHERE j.programme = 'partners'
+	    AND f.id IN (SELECT (e->>'candidate')::uuid
+	    FROM jsonb_array_elements(p_result->'proposals') e)
+	    ORDER BY f.id FOR SHARE;
+	PERFORM 1 FROM ch.mentor m WHERE j.programme = 'women'
+	    AND m.id IN (SELECT (e->>'candidate')::uuid
+	    FROM jsonb_array_elements(p_result->'proposals') e)
+	    ORDER BY m.id FOR SHARE;
 	-- ON CONFLICT: a pair another job proposed meanwhile stays with
 	-- that job; the statistics count what was stored.
 	WITH x AS (
@@ -637,9 +666,13 @@ BEGIN
 END
 $$;
 DROP TRIGGER offer_invalidates ON ch.offer;
-CREATE TRIGGER offer_invalidates AFTER UPDATE OF status, audience, age_min,
-    age_max, min_german_level, languages, place_id, online, capacity
-    ON ch.offer FOR EACH ROW EXECUTE FUNCTION ch.offer_invalidates();
+CREATE TRIGGER offer_invalidates AFTER UPDATE ON ch.offer FOR EACH ROW
+    WHEN ((OLD.status, OLD.audience, OLD.age_min, OLD.age_max,
+	OLD.min_german_level, OLD.languages, OLD.place_id, OLD.online,
+	OLD.capacity) IS DISTINCT FROM (NEW.status, NEW.audience,
+	NEW.age_min, NEW.age_max, NEW.min_german_level, NEW.languages,
+	NEW.place_id, NEW.online, NEW.capacity))
+    EXECUTE FUNCTION ch.offer_invalidates();
 
 CREATE OR REPLACE FUNCTION ch.mentor_invalidates() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
@@ -655,9 +688,11 @@ BEGIN
 END
 $$;
 DROP TRIGGER mentor_invalidates ON ch.mentor;
-CREATE TRIGGER mentor_invalidates AFTER UPDATE OF status, languages,
-    home_place_id, online_ok, capacity
-    ON ch.mentor FOR EACH ROW EXECUTE FUNCTION ch.mentor_invalidates();
+CREATE TRIGGER mentor_invalidates AFTER UPDATE ON ch.mentor FOR EACH ROW
+    WHEN ((OLD.status, OLD.languages, OLD.home_place_id, OLD.online_ok,
+	OLD.capacity) IS DISTINCT FROM (NEW.status, NEW.languages,
+	NEW.home_place_id, NEW.online_ok, NEW.capacity))
+    EXECUTE FUNCTION ch.mentor_invalidates();
 
 CREATE OR REPLACE FUNCTION ch.participant_invalidates() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
@@ -671,9 +706,12 @@ BEGIN
 END
 $$;
 DROP TRIGGER participant_invalidates ON ch.participant;
-CREATE TRIGGER participant_invalidates AFTER UPDATE OF status, gender,
-    birth_year, languages, home_place_id, mobility_radius_km
-    ON ch.participant FOR EACH ROW
+CREATE TRIGGER participant_invalidates AFTER UPDATE ON ch.participant
+    FOR EACH ROW
+    WHEN ((OLD.status, OLD.gender, OLD.birth_year, OLD.languages,
+	OLD.home_place_id, OLD.mobility_radius_km) IS DISTINCT FROM
+	(NEW.status, NEW.gender, NEW.birth_year, NEW.languages,
+	NEW.home_place_id, NEW.mobility_radius_km))
     EXECUTE FUNCTION ch.participant_invalidates();
 
 CREATE FUNCTION ch.mentee_invalidates() RETURNS trigger
@@ -684,8 +722,8 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-CREATE TRIGGER mentee_invalidates AFTER UPDATE OF german_level
-    ON ch.mentee_profile FOR EACH ROW
+CREATE TRIGGER mentee_invalidates AFTER UPDATE ON ch.mentee_profile
+    FOR EACH ROW WHEN (OLD.german_level IS DISTINCT FROM NEW.german_level)
     EXECUTE FUNCTION ch.mentee_invalidates();
 
 -- Withdrawing cross_district ends at once what relied on it: open
@@ -740,6 +778,33 @@ BEGIN
 END
 $$;
 
+-- Free places of a proposal's candidate (see 0006), counted for the
+-- stored proposal whatever row the caller passed.
+CREATE OR REPLACE FUNCTION ch.proposal_free_places(x ch.proposal)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+	n	integer;
+BEGIN
+	SELECT * INTO x FROM ch.proposal y WHERE y.id = x.id;
+	IF NOT FOUND THEN
+		RETURN 0;
+	END IF;
+	IF x.programme = 'partners' THEN
+		SELECT f.capacity - f.active_placements INTO n FROM ch.offer f
+		WHERE f.id = x.offer_id FOR UPDATE;
+		RETURN n - (SELECT count(*) FROM ch.proposal y
+		    WHERE y.offer_id = x.offer_id AND y.status = 'approved'
+		    AND y.expires_at > now() AND y.id <> x.id);
+	END IF;
+	SELECT m.capacity - m.active_tandems INTO n FROM ch.mentor m
+	WHERE m.id = x.mentor_id FOR UPDATE;
+	RETURN n - (SELECT count(*) FROM ch.proposal y
+	    WHERE y.mentor_id = x.mentor_id AND y.status = 'approved'
+	    AND y.expires_at > now() AND y.id <> x.id);
+END
+$$;
+
 -- ---------------------------------------------------------------------
 -- Reads of personal data check their caller themselves.
 
@@ -781,7 +846,9 @@ CREATE FUNCTION ch.proposal_person(p_who jsonb, x ch.proposal)
 RETURNS jsonb LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog AS $$
 BEGIN
-	IF NOT ch.proposal_visible(p_who, x) OR NOT (ch.is_staff(p_who,
+	-- The stored proposal decides, whatever row the caller passed.
+	SELECT * INTO x FROM ch.proposal y WHERE y.id = x.id;
+	IF NOT FOUND OR NOT ch.proposal_visible(p_who, x) OR NOT (ch.is_staff(p_who,
 	    x.district_id) OR p_who->>'role' = 'participant'
 	    OR ch.proposal_status(x) = 'approved') THEN
 		RETURN NULL;

@@ -66,16 +66,28 @@ def test_the_pool_touches_no_table(stack):
 
 def test_a_new_function_starts_closed(stack):
     """Default privileges: a function a later migration adds is
-    executable by nobody until db/privileges.sql grants it."""
+    executable by nobody until db/privileges.sql runs; then ch_app gets
+    an ordinary one, but not one that reads past row-level security."""
     owner = psycopg2.connect(stack.url())
     try:
         cur = owner.cursor()
-        cur.execute("CREATE FUNCTION ch.probe_closed() RETURNS integer"
+        cur.execute("CREATE FUNCTION ch.probe_plain() RETURNS integer"
                     " LANGUAGE sql AS 'SELECT 1'")
+        cur.execute("CREATE FUNCTION ch.probe_definer() RETURNS integer"
+                    " LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'")
+
+        def may(role, f):
+            cur.execute("SELECT has_function_privilege(%s, %s,"
+                        " 'EXECUTE')", (role, f))
+            return cur.fetchone()[0]
         for role in ("ch_app", "ch_matcher", "public"):
-            cur.execute("SELECT has_function_privilege(%s,"
-                        " 'ch.probe_closed()', 'EXECUTE')", (role,))
-            assert cur.fetchone()[0] is False, role
+            for f in ("ch.probe_plain()", "ch.probe_definer()"):
+                assert may(role, f) is False, (role, f)
+        with open(os.path.join(TOP, "db", "privileges.sql")) as sql:
+            cur.execute(sql.read())
+        assert may("ch_app", "ch.probe_plain()") is True
+        for role in ("ch_app", "ch_matcher", "public"):
+            assert may(role, "ch.probe_definer()") is False, role
     finally:
         owner.rollback()
         owner.close()
@@ -159,13 +171,29 @@ def test_the_api_refuses_a_role_past_row_level_security(stack, bypass_url,
     assert "unsafe CH_DATABASE_URL" in out and problem in out, out
 
 
+@pytest.fixture(scope="module")
+def member_url(stack):
+    """A login without powers of its own that may become a superuser."""
+    stack.sql("DROP ROLE IF EXISTS ch_test_member")
+    stack.sql("CREATE ROLE ch_test_member LOGIN IN ROLE postgres")
+    stack.sql("GRANT USAGE ON SCHEMA ch TO ch_test_member")
+    yield stack.url(owner=False).replace("user=ch_app", "user=ch_test_member")
+    stack.sql("REVOKE USAGE ON SCHEMA ch FROM ch_test_member")
+    stack.sql("DROP ROLE ch_test_member")
+
+
 @pytest.mark.parametrize("which,problem", [
     ("owner", "owns schema ch"),
     ("bypass", "has BYPASSRLS"),
+    ("member", "may become one"),
+    ("superuser_as_app", "is a superuser"),
 ])
-def test_the_pool_refuses_a_role_past_row_level_security(stack, bypass_url,
-                                                         which, problem):
-    url = {"owner": stack.url(), "bypass": bypass_url}[which]
+def test_the_pool_refuses_a_role_past_row_level_security(
+        stack, bypass_url, member_url, which, problem):
+    url = {"owner": stack.url(), "bypass": bypass_url, "member": member_url,
+           # A superuser's login that acts as ch_app.
+           "superuser_as_app": stack.admin_url()
+           + "&options=-c%20role%3Dch_app"}[which]
     env = dict(stack.env, CH_DATABASE_URL=url)
     binary = os.environ.get("CH_MATCHER_BIN",
                             os.path.join(TOP, "build", "ch-matcher"))

@@ -15,8 +15,9 @@ from matching_util import (act, await_job, callers, offer_for, person,
 from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, new_org,
                            new_offer, new_participant, place,
                            place_of, read, withdraw)
-from women_util import (active_mentor, end_tandem, form_tandem, merge_patch,
-                        new_mentee, problem, report, report_of)
+from women_util import (active_mentor, applied_mentor, end_tandem,
+                        form_tandem, meet, merge_patch, new_mentee, problem,
+                        report, report_of)
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +289,10 @@ def test_mentor_reads_her_mentee_only_while_the_tandem_lasts(api, who,
                             languages=[{"code": "sk", "level": "c1"}])
     mentee = mentee_for(api, who, "sk")
     t = form_tandem(api, who["assist"].token, m["id"], mentee["id"])
+    note = meet(api, acct.token, t)["notes"]
+    meetings = "/v1/tandems/%s/meetings" % t["id"]
+    assert [x["notes"] for x in read(api, acct.token, meetings).json()[
+        "items"]] == [note]
     assert mentee_rows_seen_by(stack, acct, mentee["id"]) == (1, 1)
     assert read(api, acct.token, "/v1/tandems/" + t["id"]).json()[
         "mentee"]["display_name"] == mentee["display_name"]
@@ -296,6 +301,10 @@ def test_mentor_reads_her_mentee_only_while_the_tandem_lasts(api, who,
     assert mentee_rows_seen_by(stack, acct, mentee["id"]) == (0, 0)
     ended = read(api, acct.token, "/v1/tandems/" + t["id"]).json()
     assert ended["status"] == "completed" and ended["mentee"] is None
+    # Nor their meetings and notes; the meeting itself stays on record.
+    assert read(api, acct.token, meetings).json()["items"] == []
+    assert len(read(api, who["assist"].token, meetings).json()[
+        "items"]) == 1
 
 
 def gotha_partner(api, who):
@@ -385,12 +394,26 @@ def test_reports_count_only_who_consented_to_statistics(api, who):
 
 # ------------------------------------------------------------ the owner
 
-def test_the_owner_reads_no_person(stack):
+@pytest.fixture
+def operator_url(stack):
+    """A personal login that may act as the owner (SET ROLE)."""
+    stack.sql("DROP ROLE IF EXISTS ch_test_operator")
+    stack.sql("CREATE ROLE ch_test_operator LOGIN IN ROLE ch_owner")
+    yield stack.url(owner=False).replace("user=ch_app",
+                                         "user=ch_test_operator")
+    stack.sql("DROP ROLE ch_test_operator")
+
+
+@pytest.mark.parametrize("how", ["owner", "set_role"])
+def test_the_owner_reads_no_person(stack, operator_url, how):
     """Row-level security binds the tables' owner too (FORCE): only the
-    functions that run on behalf of a caller see past it."""
-    owner = psycopg2.connect(stack.url())
+    functions that run on behalf of the API's or the pool's login see
+    past it, not a session of the owner, nor one that became it."""
+    conn = psycopg2.connect(stack.url() if how == "owner" else operator_url)
     try:
-        cur = owner.cursor()
+        cur = conn.cursor()
+        if how == "set_role":
+            cur.execute("SET ROLE ch_owner")
         for table in ("participant", "participant_contact", "consent",
                       "placement", "mentee_profile", "tandem",
                       "tandem_meeting", "proposal"):
@@ -399,7 +422,21 @@ def test_the_owner_reads_no_person(stack):
         # A superuser sees the people the owner does not.
         assert count(stack, "SELECT count(*) FROM ch.participant") > 0
     finally:
-        owner.close()
+        conn.rollback()
+        conn.close()
+
+
+def test_a_mentor_the_caller_may_not_see_is_unknown(api, who):
+    """Forming a tandem tells nothing about a mentor of another district
+    who is not active (her status, languages or home)."""
+    _, m = applied_mentor(api, who["admin"], who["gotha_coord"], GOTHA)
+    mentee = mentee_for(api, who, "be")
+    r = api.request("POST", "/v1/tandems", headers={
+        "Authorization": "Bearer " + who["assist"].token},
+        json={"mentor_id": m["id"], "participant_id": mentee["id"]})
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == \
+        [("/mentor_id", "unknown")]
 
 
 def test_mentee_profile_checks_its_caller(api, who, stack):
