@@ -51,6 +51,7 @@ KORE_SECCOMP_FILTER("api",
 static const char	*env_get(const char *);
 static void		 worker_exit(int, void *);
 
+static void		 role_check(const char *, const char *);
 static void		 refuse_start(const char *, ...)
 			    __attribute__((format(printf, 1, 2), noreturn));
 
@@ -79,41 +80,51 @@ env_get(const char *name)
 /*
  * Kore calls this once in the parent, before any worker starts.  Row-level
  * security is the second wall around personal data only while the API's
- * login role is bound by it: a superuser, a role with BYPASSRLS or the
- * schema's owner (or a member of it) would read past it.  The rule is
- * ch.login_role_problem(), shared with ch-matcher; the server refuses to
- * start when it names a problem, or when it cannot be asked.
+ * login roles are bound by it: a superuser, a role with BYPASSRLS or the
+ * schema's owner (or a role that may become one of them) would read past
+ * it.  The rule is ch.login_role_problem(), shared with ch-matcher; the
+ * server refuses to start when it names a problem for the role of the
+ * query connections, or when it cannot ask.  (The LISTEN connection only
+ * listens; it may even point at a database that is not up yet.)
  */
 void
 kore_parent_configure(int argc, char **argv)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout",
-	    NULL };
 	struct config	 cfg;
-	const char	*values[3];
 	char		 err[CONFIG_ERR_MAX];
-	PGconn		*conn;
-	PGresult	*res;
 
 	(void)argc;
 	(void)argv;
 	if (config_load(&cfg, env_get, err, sizeof(err)) == -1)
 		refuse_start("configuration error: %s", err);
-	values[0] = cfg.database_url;
+	role_check("CH_DATABASE_URL", cfg.database_url);
+}
+
+/* Refuses to start unless the role of this connection string is fit. */
+static void
+role_check(const char *name, const char *url)
+{
+	static const char *const keys[] = { "dbname", "connect_timeout",
+	    NULL };
+	const char	*values[3];
+	PGconn		*conn;
+	PGresult	*res;
+
+	values[0] = url;
 	values[1] = "10";
 	values[2] = NULL;
 	conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(conn) != CONNECTION_OK)
-		refuse_start("cannot check the database role (is PostgreSQL "
-		    "up?): %s", PQerrorMessage(conn));
+		refuse_start("%s: cannot check the database role (is "
+		    "PostgreSQL up?): %s", name, PQerrorMessage(conn));
 	res = PQexec(conn, "SELECT ch.login_role_problem()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		refuse_start("cannot check the database role (are the "
-		    "migrations applied?): %s", PQerrorMessage(conn));
+		refuse_start("%s: cannot check the database role (are the "
+		    "migrations applied?): %s", name, PQerrorMessage(conn));
 	if (!PQgetisnull(res, 0, 0))
-		refuse_start("unsafe CH_DATABASE_URL: the role %s %s; use a "
-		    "role that owns nothing, without SUPERUSER and BYPASSRLS "
-		    "(ch_app)", PQuser(conn), PQgetvalue(res, 0, 0));
+		refuse_start("unsafe %s: the role %s %s; use a role that owns "
+		    "nothing, without SUPERUSER and BYPASSRLS (ch_app)", name,
+		    PQuser(conn), PQgetvalue(res, 0, 0));
 	PQclear(res);
 	PQfinish(conn);
 }
