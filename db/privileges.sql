@@ -11,7 +11,9 @@
 -- each of which re-reads what it is given and checks its caller. A new
 -- SECURITY DEFINER function stays closed until it is added here.
 -- ch_matcher (the worker pool) executes its job functions and nothing
--- else, and touches no table.
+-- else, and touches no table. ch_definer (no login, BYPASSRLS) owns the
+-- SECURITY DEFINER functions: they are the only code that reads past
+-- row-level security, which binds the schema's owner too.
 
 SET client_min_messages = warning;
 
@@ -23,6 +25,26 @@ REVOKE ALL ON ALL TABLES IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
 REVOKE ALL ON SCHEMA ch FROM PUBLIC;
 GRANT USAGE ON SCHEMA ch TO ch_app, ch_matcher;
+
+-- ---------------------------------------------------------------------
+-- The functions that read past row-level security
+
+GRANT USAGE, CREATE ON SCHEMA ch TO ch_definer;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ch
+    TO ch_definer;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ch TO ch_definer;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_definer;
+DO $$
+DECLARE
+	f	regprocedure;
+BEGIN
+	FOR f IN SELECT p.oid FROM pg_proc p
+	    WHERE p.pronamespace = 'ch'::regnamespace AND p.prosecdef
+	    AND p.proowner <> 'ch_definer'::regrole LOOP
+		EXECUTE format('ALTER FUNCTION %s OWNER TO ch_definer', f);
+	END LOOP;
+END
+$$;
 
 -- ---------------------------------------------------------------------
 -- The API

@@ -165,7 +165,8 @@ pg_start() {
 		    die "PostgreSQL did not start, see $root/postgresql.log"
 	fi
 	# Roles and database: the owner runs migrations, the application role
-	# owns nothing and cannot bypass row-level security.
+	# owns nothing and cannot bypass row-level security; ch_definer owns
+	# the few functions that may (the owner hands them over).
 	psql -X -q -h "$sock" -U postgres -d postgres -v ON_ERROR_STOP=1 <<-'SQL'
 	SET client_min_messages = warning;
 	SELECT 'CREATE ROLE ch_owner LOGIN'
@@ -174,6 +175,9 @@ pg_start() {
 	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_app') \gexec
 	SELECT 'CREATE ROLE ch_matcher LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
 	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_matcher') \gexec
+	SELECT 'CREATE ROLE ch_definer NOLOGIN BYPASSRLS'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_definer') \gexec
+	GRANT ch_definer TO ch_owner;
 	SELECT 'CREATE DATABASE ch OWNER ch_owner'
 	    WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ch') \gexec
 	SQL

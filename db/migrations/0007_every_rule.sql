@@ -35,33 +35,23 @@ ALTER TABLE ch.tandem ADD CONSTRAINT tandem_end_reason_check
 	'moved_away', 'no_contact', 'health', 'consent_withdrawn', 'other'));
 
 -- ---------------------------------------------------------------------
--- Row-level security binds the owner as well. The owner's functions that
--- are SECURITY DEFINER (the worker's job functions, the triggers that
--- invalidate proposals, the counts of the reports) run as the owner on
--- behalf of the API's or the worker pool's login (or of a superuser,
--- who may read everything anyway) and see every row; any other session
--- acting as the owner (a login of the owner's role, or of a role that
--- switched to it with SET ROLE) sees none, so neither a migration nor an
--- operator's session reads personal data by accident. Demo data and
--- tests that inspect the tables use a superuser.
+-- Row-level security binds the owner as well (FORCE): a session of the
+-- owner's role, or of a role that switched to it, reads no person, so
+-- neither a migration nor an operator reads personal data by accident.
+-- The functions that must read past it (SECURITY DEFINER: the worker's
+-- job functions, the triggers that invalidate proposals, the counts of
+-- the reports) belong to ch_definer, a role that cannot log in and
+-- bypasses row-level security; db/privileges.sql hands them over. Demo
+-- data and tests that inspect the tables use a superuser.
 
-DO $$
-DECLARE
-	t	regclass;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['ch.participant', 'ch.participant_contact',
-	    'ch.consent', 'ch.placement', 'ch.mentee_profile', 'ch.tandem',
-	    'ch.tandem_meeting', 'ch.proposal']::regclass[] LOOP
-		EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
-		EXECUTE format('CREATE POLICY definer ON %s TO %I USING '
-		    '(current_user <> session_user AND (session_user::text IN '
-		    '(''ch_app'', ''ch_matcher'') OR (SELECT r.rolsuper '
-		    'FROM pg_roles r WHERE r.rolname = session_user)))', t,
-		    (SELECT c.relowner::regrole::text FROM pg_class c
-		    WHERE c.oid = t));
-	END LOOP;
-END
-$$;
+ALTER TABLE ch.participant FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.participant_contact FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.consent FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.placement FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.mentee_profile FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.tandem FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.tandem_meeting FORCE ROW LEVEL SECURITY;
+ALTER TABLE ch.proposal FORCE ROW LEVEL SECURITY;
 
 -- An organisation reads a person only while a placement in its offers is
 -- active; a mentor her mentee only while their tandem is active. The
@@ -102,11 +92,11 @@ LANGUAGE sql STABLE AS $$
 	    WHEN EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolsuper
 		AND pg_has_role(r.oid, s.oid, 'MEMBER'))
 		THEN 'is a superuser or may become one'
+	    WHEN pg_has_role(r.oid, n.nspowner, 'MEMBER')
+		THEN 'owns schema ch or is a member of its owner'
 	    WHEN EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolbypassrls
 		AND pg_has_role(r.oid, s.oid, 'MEMBER'))
 		THEN 'has BYPASSRLS or may take a role that has it'
-	    WHEN pg_has_role(r.oid, n.nspowner, 'MEMBER')
-		THEN 'owns schema ch or is a member of its owner'
 	    WHEN EXISTS (SELECT 1 FROM pg_class c
 		WHERE c.relnamespace = n.oid AND c.relowner = r.oid)
 		OR EXISTS (SELECT 1 FROM pg_proc f
@@ -560,21 +550,14 @@ BEGIN
 		    WHERE r.job_id = p_id AND r.attempt = p_attempt
 		    AND r.worker = p_worker AND r.outcome = 'succeeded');
 	END IF;
-	-- The people and candidates of the results hold still until this
-	-- commits (in the order every other path locks them): a change that
-	-- committed first is seen by the rules below, one that comes later
-	-- sees the stored proposals and invalidates them.
-	PERFORM 1 FROM ch.participant p WHERE p.id IN (SELECT
-	    (e->>'subject')::uuid FROM jsonb_array_elements(
-	    p_result->'proposals') e) ORDER BY p.id FOR SHARE;
-	PERFORM 1 FROM ch.offer f WHERE j.programme = 'partners'
-	    AND f.id IN (SELECT (e->>'candidate')::uuid
-	    FROM jsonb_array_elements(p_result->'proposals') e)
-	    ORDER BY f.id FOR SHARE;
-	PERFORM 1 FROM ch.mentor m WHERE j.programme = 'women'
-	    AND m.id IN (SELECT (e->>'candidate')::uuid
-	    FROM jsonb_array_elements(p_result->'proposals') e)
-	    ORDER BY m.id FOR SHARE;
+	-- Its people are held (ch.person_hold): a change of a person or of
+	-- her consents that came first is seen by the rules below, one that
+	-- comes later sees the stored proposals and invalidates them. Offers
+	-- and mentors are not held: many jobs propose the same ones at once;
+	-- a change to one racing this is caught at approval and acceptance.
+	PERFORM ch.person_hold(s, false) FROM (SELECT DISTINCT
+	    (e->>'subject')::uuid AS s
+	    FROM jsonb_array_elements(p_result->'proposals') e) x;
 	-- ON CONFLICT: a pair another job proposed meanwhile stays with
 	-- that job; the statistics count what was stored.
 	WITH x AS (
@@ -621,6 +604,22 @@ $$;
 -- ---------------------------------------------------------------------
 -- Invalidation: a change to either side of an open proposal that breaks
 -- one of its rules closes it at once.
+
+-- Serialises the worker's results for a person with changes to her (a
+-- consent, her profile): shared for ch.job_complete, exclusive for the
+-- triggers below, until the transaction ends. An advisory lock, not a
+-- row lock: it writes nothing and costs next to nothing.
+CREATE FUNCTION ch.person_hold(p_id uuid, p_exclusive boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_exclusive THEN
+		PERFORM pg_advisory_xact_lock(727002, hashtext(p_id::text));
+	ELSE
+		PERFORM pg_advisory_xact_lock_shared(727002,
+		    hashtext(p_id::text));
+	END IF;
+END
+$$;
 
 -- Invalidates the open proposals of a person, an offer or a mentor whose
 -- pair no longer fits.
@@ -697,6 +696,7 @@ CREATE TRIGGER mentor_invalidates AFTER UPDATE ON ch.mentor FOR EACH ROW
 CREATE OR REPLACE FUNCTION ch.participant_invalidates() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
+	PERFORM ch.person_hold(NEW.id, true);
 	IF NEW.status IN ('paused', 'closed') AND OLD.status <> NEW.status THEN
 		PERFORM ch.proposals_invalidate('participant_inactive', NEW.id,
 		    NULL, NULL);
@@ -717,6 +717,7 @@ CREATE TRIGGER participant_invalidates AFTER UPDATE ON ch.participant
 CREATE FUNCTION ch.mentee_invalidates() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
+	PERFORM ch.person_hold(NEW.participant_id, true);
 	PERFORM ch.proposals_recheck('no_longer_fits', NEW.participant_id,
 	    NULL, NULL);
 	RETURN NEW;
@@ -741,6 +742,7 @@ BEGIN
 	    OR NEW.withdrawal_reason <> 'withdrawn' THEN
 		RETURN NEW;
 	END IF;
+	PERFORM ch.person_hold(NEW.participant_id, true);
 	IF NEW.purpose = 'matching' THEN
 		PERFORM ch.proposals_invalidate('consent_withdrawn',
 		    NEW.participant_id, NULL, NULL);
