@@ -5,13 +5,15 @@ access ends with the relationship or consent it rested on; reports read
 the statistics consent; and the database itself refuses a reader that
 could see past row-level security."""
 
+import contextlib
 import json
+import threading
 
 import psycopg2
 import pytest
 
 from matching_util import (act, await_job, callers, offer_for, person,
-                           submit, suggest)
+                           submit, suggest, wait_for)
 from partners_util import (DEMO_ORG, ERFURT, GOTHA, Caller, grant, new_org,
                            new_offer, new_participant, place,
                            place_of, read, withdraw)
@@ -167,14 +169,18 @@ def test_reduced_capacity_frees_the_places_held(api, who):
         {"capacity_reduced"}
 
 
-def test_results_of_a_running_job_follow_the_consent(api, who, stack):
-    """A consent withdrawn while the engine runs: the worker's results
-    for the other district's offer are not stored."""
+@contextlib.contextmanager
+def running_job(api, who, stack, language):
+    """A suggest job for a person of Erfurt who consented to another
+    district, and an online offer of Gotha in her language; the job is
+    claimed and its input read by the test itself, acting as the worker
+    pool's role (the pool is stopped meanwhile). Yields (person, offer,
+    job, attempt, cursor); the pool runs again afterwards."""
     gotha_org = new_org(api, who["gotha_coord"].token)
     f = new_offer(api, who["gotha_coord"].token, org=gotha_org["id"],
                   district=GOTHA, category="interreligious",
-                  languages=["bn"], online=True)
-    p = person(api, who, "bn")
+                  languages=[language], online=True)
+    p = person(api, who, language)
     grant(api, who["assist"].token, p["id"], "cross_district")
     stack.stack("matcher-stop")
     try:
@@ -198,22 +204,69 @@ def test_results_of_a_running_job_follow_the_consent(api, who, stack):
             cur.execute("SELECT ch.job_input(%s)", (job["id"],))
             subject = json.loads(cur.fetchone()[0])["subjects"][0]
             assert subject["consent_cross_district"] is True
-            withdraw(api, who["assist"].token, p["id"], "cross_district")
-            result = {"proposals": [{
-                "subject": p["id"], "candidate": f["id"], "score": 5000,
-                "explanation": {"score": 50, "features": []}}],
-                "stats": {}}
-            cur.execute("SELECT ch.job_complete(%s, %s, 'test', %s)",
-                        (job["id"], claimed[0][1], json.dumps(result)))
-            assert cur.fetchone()[0] is True
+            yield p, f, job, claimed[0][1], cur
         finally:
             pool.close()
     finally:
         stack.stack("matcher-start")
+
+
+def complete(cur, job, attempt, p, f):
+    """What the worker stores: the engine proposed the pair."""
+    result = {"proposals": [{
+        "subject": p["id"], "candidate": f["id"], "score": 5000,
+        "explanation": {"score": 50, "features": []}}], "stats": {}}
+    cur.execute("SELECT ch.job_complete(%s, %s, 'test', %s)",
+                (job["id"], attempt, json.dumps(result)))
+    assert cur.fetchone()[0] is True
+
+
+def no_proposal_stored(api, who, stack, job, p):
     job = await_job(api, who["assist"], job["id"])
     assert job["status"] == "succeeded" and job["proposals"] == 0
     assert count(stack, "SELECT count(*) FROM ch.proposal WHERE"
                  " participant_id = %s", p["id"]) == 0
+
+
+def test_results_of_a_running_job_follow_the_consent(api, who, stack):
+    """A consent withdrawn while the engine runs: the worker's results
+    for the other district's offer are not stored."""
+    with running_job(api, who, stack, "bn") as (p, f, job, attempt, cur):
+        withdraw(api, who["assist"].token, p["id"], "cross_district")
+        complete(cur, job, attempt, p, f)
+    no_proposal_stored(api, who, stack, job, p)
+
+
+def test_results_wait_for_a_withdrawal_in_progress(api, who, stack):
+    """The results come in while the withdrawal's transaction is still
+    open: they wait for it (ch.person_hold) and then see it. Without the
+    wait they would read the consent as granted and store a proposal the
+    withdrawal never saw."""
+    with running_job(api, who, stack, "ur") as (p, f, job, attempt, cur):
+        admin = psycopg2.connect(stack.admin_url())
+        try:
+            a = admin.cursor()
+            a.execute("UPDATE ch.consent SET withdrawn_at = now(),"
+                      " withdrawn_by = 'test', withdrawn_by_role ="
+                      " 'assistant', withdrawal_reason = 'withdrawn'"
+                      " WHERE participant_id = %s AND purpose ="
+                      " 'cross_district' AND withdrawn_at IS NULL",
+                      (p["id"],))
+            assert a.rowcount == 1
+            done = []
+            worker = threading.Thread(target=lambda: done.append(
+                complete(cur, job, attempt, p, f)))
+            worker.start()
+            pid = cur.connection.get_backend_pid()
+            assert wait_for(lambda: count(
+                stack, "SELECT count(*) FROM pg_locks WHERE pid = %s"
+                " AND locktype = 'advisory' AND NOT granted", pid) == 1)
+            admin.commit()
+            worker.join(30)
+            assert done == [None]
+        finally:
+            admin.close()
+    no_proposal_stored(api, who, stack, job, p)
 
 
 # ------------------------------------------------------------ women
