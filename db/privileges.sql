@@ -25,6 +25,8 @@ REVOKE ALL ON ALL TABLES IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA ch FROM PUBLIC, ch_app, ch_matcher;
 REVOKE ALL ON SCHEMA ch FROM PUBLIC;
 GRANT USAGE ON SCHEMA ch TO ch_app, ch_matcher;
+-- /readyz compares the applied schema version with the build's.
+GRANT SELECT ON public.schema_migrations TO ch_app;
 
 -- ---------------------------------------------------------------------
 -- The functions that read past row-level security
@@ -42,6 +44,14 @@ BEGIN
 	    WHERE p.pronamespace = 'ch'::regnamespace AND p.prosecdef
 	    AND p.proowner <> 'ch_definer'::regrole LOOP
 		EXECUTE format('ALTER FUNCTION %s OWNER TO ch_definer', f);
+	END LOOP;
+	-- A function that stopped being SECURITY DEFINER returns to the
+	-- schema's owner, as if it had been created so.
+	FOR f IN SELECT p.oid FROM pg_proc p
+	    WHERE p.pronamespace = 'ch'::regnamespace AND NOT p.prosecdef
+	    AND p.proowner = 'ch_definer'::regrole LOOP
+		EXECUTE format('ALTER FUNCTION %s OWNER TO %I', f,
+		    current_user);
 	END LOOP;
 END
 $$;

@@ -195,7 +195,7 @@ pg_stop() {
 
 db_setup() {
 	pg_start
-	"$top/scripts/migrate.sh" "$(db_owner_url)" "$top/db/migrations"
+	"$top/scripts/migrate.sh" "$(db_owner_url)" "$top/db"
 	if [ "${CH_DEMO_DATA:-1}" = 1 ] && [ "${CH_ENV:-}" = production ]; then
 		echo "stack: CH_ENV=production: demo data (and its accounts) is" \
 		    "not loaded" >&2

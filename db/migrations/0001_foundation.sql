@@ -7,7 +7,6 @@ CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 
 CREATE SCHEMA ch;
-GRANT USAGE ON SCHEMA ch TO ch_app;
 
 -- Case- and accent-insensitive search key ("Mühlhausen" -> "muhlhausen").
 -- unaccent() with an explicit dictionary is immutable in practice; the
@@ -15,16 +14,6 @@ GRANT USAGE ON SCHEMA ch TO ch_app;
 CREATE FUNCTION ch.search_key(t text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, t)) $$;
-
-CREATE FUNCTION ch.touch() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    NEW.updated_at := now();
-    NEW.version := OLD.version + 1;
-    RETURN NEW;
-END
-$$;
 
 -- The six project districts, keyed by the official district key
 -- (Kreisschlüssel), which is stable and known to every German authority.
@@ -40,8 +29,6 @@ CREATE TABLE ch.district (
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE TRIGGER district_touch BEFORE UPDATE ON ch.district
-    FOR EACH ROW EXECUTE FUNCTION ch.touch();
 
 INSERT INTO ch.district (id, name, kind, seat, lat, lon) VALUES
     ('16051', 'Erfurt', 'city', 'Erfurt', 50.9746, 11.0297),
@@ -66,8 +53,6 @@ CREATE TABLE ch.place (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     UNIQUE (postal_code, name)
 );
-CREATE TRIGGER place_touch BEFORE UPDATE ON ch.place
-    FOR EACH ROW EXECUTE FUNCTION ch.touch();
 
 -- Keyset pagination walks (search_name, postal_code, id), optionally
 -- inside one district; substring search uses the trigram index.
@@ -76,6 +61,3 @@ CREATE INDEX place_district_order
     ON ch.place (district_id, search_name, postal_code, id);
 CREATE INDEX place_postal_code ON ch.place (postal_code text_pattern_ops);
 CREATE INDEX place_search_trgm ON ch.place USING gin (search_name gin_trgm_ops);
-
-GRANT SELECT ON ch.district, ch.place TO ch_app;
-GRANT EXECUTE ON FUNCTION ch.search_key(text) TO ch_app;

@@ -50,45 +50,6 @@ CREATE TABLE ch.taxonomy_term (
         ELSE parent IS NULL END)
 );
 
--- Published codes stay: refuse renaming a code, moving it to another
--- taxonomy, and deleting or truncating terms. Labels, positions and the
--- taxonomy descriptions may change.
-CREATE FUNCTION ch.taxonomy_term_frozen() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        RAISE EXCEPTION 'taxonomy terms are never removed'
-            USING ERRCODE = 'restrict_violation';
-    ELSIF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'taxonomy term %/% is published and cannot be deleted',
-            OLD.taxonomy, OLD.code
-            USING ERRCODE = 'restrict_violation';
-    ELSIF NEW.taxonomy IS DISTINCT FROM OLD.taxonomy
-       OR NEW.code IS DISTINCT FROM OLD.code THEN
-        RAISE EXCEPTION 'taxonomy term %/% is published; its code cannot change',
-            OLD.taxonomy, OLD.code
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-CREATE TRIGGER taxonomy_term_frozen
-    BEFORE UPDATE OF taxonomy, code OR DELETE ON ch.taxonomy_term
-    FOR EACH ROW EXECUTE FUNCTION ch.taxonomy_term_frozen();
-CREATE TRIGGER taxonomy_term_no_truncate
-    BEFORE TRUNCATE ON ch.taxonomy_term
-    FOR EACH STATEMENT EXECUTE FUNCTION ch.taxonomy_term_frozen();
-
--- True if the taxonomy has the code; false for unknown codes and for NULL.
-CREATE FUNCTION ch.term_exists(p_taxonomy text, p_code text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-SELECT EXISTS (SELECT 1 FROM ch.taxonomy_term
-               WHERE taxonomy = p_taxonomy AND code = p_code)
-$$;
-
 INSERT INTO ch.taxonomy (name, position, description) VALUES
     ('activity_categories', 1,
      'Areas of activity: the 14 volunteering areas of the German volunteer '
@@ -593,7 +554,3 @@ BEGIN
     END IF;
 END
 $$;
-
-GRANT SELECT ON ch.taxonomy, ch.taxonomy_term TO ch_app;
-GRANT EXECUTE ON FUNCTION ch.term_exists(text, text) TO ch_app;
-GRANT EXECUTE ON FUNCTION ch.labels_ok(jsonb) TO ch_app;

@@ -26,12 +26,12 @@ def test_migrate_twice_is_a_no_op(stack):
 def test_a_changed_applied_migration_is_refused(stack):
     tmp = tempfile.mkdtemp()
     try:
-        for name in os.listdir(os.path.join(TOP, "db/migrations")):
-            shutil.copy(os.path.join(TOP, "db/migrations", name), tmp)
-        first = sorted(os.listdir(tmp))[0]
-        with open(os.path.join(tmp, first), "a") as f:
+        shutil.copytree(os.path.join(TOP, "db"), os.path.join(tmp, "db"))
+        first = sorted(os.listdir(os.path.join(tmp, "db/migrations")))[0]
+        with open(os.path.join(tmp, "db/migrations", first), "a") as f:
             f.write("\n-- edited after it was applied\n")
-        r = run(os.path.join(TOP, "scripts/migrate.sh"), stack.url(), tmp)
+        r = run(os.path.join(TOP, "scripts/migrate.sh"), stack.url(),
+                os.path.join(tmp, "db"))
         assert r.returncode != 0
         assert first in r.stderr and "changed after it was applied" in \
             r.stderr
