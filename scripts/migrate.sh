@@ -26,8 +26,28 @@ url=${1:?usage: migrate.sh OWNER_DATABASE_URL [DB_DIR]}
 dir=$(cd "${2:-$(dirname "$0")/../db}" && pwd)
 psql=(psql "$url" -X -q -v ON_ERROR_STOP=1)
 
-"${psql[@]}" <<'SQL'
+# What this database recorded (nothing yet on a new one).
+declare -A applied=() recorded=()
+read_records() {
+	"${psql[@]}" -At -c "SELECT to_regclass('public.$1') IS NOT NULL" |
+	    grep -q t || return 0
+	"${psql[@]}" -At -c "SELECT $2 FROM public.$1"
+}
+while IFS='|' read -r v sum; do
+	[ -n "$v" ] && applied[$v]=$sum
+done < <(read_records schema_migrations 'version, checksum')
+while IFS='|' read -r f sum; do
+	[ -n "$f" ] && recorded[$f]=$sum
+done < <(read_records schema_code 'file, checksum')
+
+checksum() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The script for psql, built below: every step re-checks under the lock.
+script=$(mktemp)
+trap 'rm -f "$script"' EXIT
+cat >"$script" <<'SQL'
 SET client_min_messages = warning;
+SELECT pg_advisory_xact_lock(727001) AS locked \gset
 CREATE TABLE IF NOT EXISTS public.schema_migrations (
     version     integer PRIMARY KEY,
     name        text NOT NULL,
@@ -39,24 +59,6 @@ CREATE TABLE IF NOT EXISTS public.schema_code (
     checksum    text NOT NULL,
     applied_at  timestamptz NOT NULL DEFAULT now()
 );
-SQL
-
-declare -A applied=() recorded=()
-while IFS='|' read -r v sum; do
-	[ -n "$v" ] && applied[$v]=$sum
-done < <("${psql[@]}" -At -c 'SELECT version, checksum FROM public.schema_migrations')
-while IFS='|' read -r f sum; do
-	[ -n "$f" ] && recorded[$f]=$sum
-done < <("${psql[@]}" -At -c 'SELECT file, checksum FROM public.schema_code')
-
-checksum() { sha256sum "$1" | cut -d' ' -f1; }
-
-# The script for psql, built below: every step re-checks under the lock.
-script=$(mktemp)
-trap 'rm -f "$script"' EXIT
-cat >"$script" <<'SQL'
-SET client_min_messages = warning;
-SELECT pg_advisory_xact_lock(727001) AS locked \gset
 \set migrated f
 \set changed f
 SQL
