@@ -332,7 +332,8 @@ struct api_errors {
 
 int	api_dispatch(struct http_request *);
 int	router_run(struct http_request *, struct api_ctx *);
-int	router_check_contract(char *, size_t);
+int	router_check_contract(const struct cJSON *,
+	    void (*)(const char *));
 void	router_log_request(struct http_request *, struct api_ctx *);
 
 /* auth.c */

@@ -52,6 +52,8 @@ static const char	*env_get(const char *);
 static void		 worker_exit(int, void *);
 
 static void		 role_check(const char *, const char *);
+static void		 contract_disagrees(const char *);
+static void		 start_error(const char *);
 static void		 refuse_start(const char *, ...)
 			    __attribute__((format(printf, 1, 2), noreturn));
 
@@ -78,26 +80,47 @@ env_get(const char *name)
 }
 
 /*
- * Kore calls this once in the parent, before any worker starts.  Row-level
- * security is the second wall around personal data only while the API's
- * login roles are bound by it: a superuser, a role with BYPASSRLS or the
- * schema's owner (or a role that may become one of them) would read past
- * it.  The rule is ch.login_role_problem(), shared with ch-matcher; the
- * server refuses to start when it names a problem for the role of the
- * query connections, or when it cannot ask.  (The LISTEN connection only
- * listens; it may even point at a database that is not up yet.)
+ * Kore calls this once in the parent, before any worker starts.
+ *
+ * The route table must agree with the contract, the roles in its x-roles
+ * included (router_check_contract() says why).
+ *
+ * Row-level security is the second wall around personal data only while
+ * the API's login roles are bound by it: a superuser, a role with
+ * BYPASSRLS or the schema's owner (or a role that may become one of them)
+ * would read past it.  The rule is ch.login_role_problem(), shared with
+ * ch-matcher; the server refuses to start when it names a problem for the
+ * role of the query connections, or when it cannot ask.  (The LISTEN
+ * connection only listens; it may even point at a database that is not
+ * up yet.)
  */
 void
 kore_parent_configure(int argc, char **argv)
 {
 	struct config	 cfg;
 	char		 err[CONFIG_ERR_MAX];
+	int		 n;
 
 	(void)argc;
 	(void)argv;
 	if (config_load(&cfg, env_get, err, sizeof(err)) == -1)
 		refuse_start("configuration error: %s", err);
+	if ((n = router_check_contract(resource_spec(),
+	    contract_disagrees)) != 0)
+		refuse_start("the route table (api/router.c) and the contract "
+		    "(openapi/openapi.yaml) disagree on %d operation%s, named "
+		    "above", n, n == 1 ? "" : "s");
 	role_check("CH_DATABASE_URL", cfg.database_url);
+}
+
+/* Logs one disagreement between the route table and the contract. */
+static void
+contract_disagrees(const char *what)
+{
+	char	msg[1024];
+
+	(void)snprintf(msg, sizeof(msg), "contract: %s", what);
+	start_error(msg);
 }
 
 /* Refuses to start unless the role of this connection string is fit. */
@@ -129,6 +152,14 @@ role_check(const char *name, const char *url)
 	PQfinish(conn);
 }
 
+/* Says why the server will not start: in Kore's log and on stderr. */
+static void
+start_error(const char *msg)
+{
+	kore_log(LOG_ERR, "%s", msg);
+	(void)fprintf(stderr, "ch-api: %s\n", msg);
+}
+
 /*
  * Logs why the server does not start and leaves at once: exit() would run
  * library destructors (p11-kit's, through libpq) that can hang on glibc's
@@ -143,8 +174,7 @@ refuse_start(const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kore_log(LOG_ERR, "%s", msg);
-	(void)fprintf(stderr, "ch-api: %s\n", msg);
+	start_error(msg);
 	(void)fflush(NULL);
 	_exit(1);
 }
@@ -181,10 +211,6 @@ api_init(int state)
 	}
 	if (auth_init(err, sizeof(err)) == -1) {
 		kore_log(LOG_ERR, "configuration error: %s", err);
-		goto fatal;
-	}
-	if (router_check_contract(err, sizeof(err)) == -1) {
-		kore_log(LOG_ERR, "contract error: %s", err);
 		goto fatal;
 	}
 	if (!kore_pgsql_register(DB_NAME, api_config.database_url)) {

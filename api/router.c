@@ -4,6 +4,7 @@
  */
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,9 +35,10 @@ struct route {
 #define PROPOSAL_ROLES	(DISTRICT_STAFF | ORG | MENTOR | SELF)
 
 /*
- * Every route of the API and the roles that may call it (DESIGN.md
- * section 6); openapi/openapi.yaml documents each one. Finer rules (own
- * district, own record) are the handler's, through auth.c.
+ * Every route of the API and the roles that may call it. Each one is an
+ * operation of openapi/openapi.yaml whose x-roles names the same roles
+ * (router_check_contract() refuses the start otherwise). Finer rules
+ * (own district, own record) are the handler's, through auth.c.
  */
 /* Most routes have no flags: the table leaves them out. */
 #pragma GCC diagnostic push
@@ -227,6 +229,12 @@ static int	route_split(char *, char **, int);
 static int	route_match(const struct route *, char **, int, char **);
 static void	allow_header(struct http_request *, int);
 static void	ctx_free(struct http_request *);
+static void	method_case(char *, size_t, const char *, int (*)(int));
+static int	contract_roles(const cJSON *, unsigned *, char *, size_t);
+static void	roles_text(unsigned, char *, size_t);
+static int	disagreement(void (*)(const char *), const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	route_exists(const char *, const char *);
 
 /* Splits a path copy at '/' in place; -1 when it has too many segments. */
 static int
@@ -437,42 +445,184 @@ out:
 	return (ret);
 }
 
-/*
- * Fails the start when a route is missing from the compiled contract:
- * the generic handlers validate against it, and every route must be
- * documented anyway.
- */
-int
-router_check_contract(char *err, size_t errlen)
+/* The contract's spelling of a method ("get") or ours ("GET"). */
+static void
+method_case(char *dst, size_t len, const char *src, int (*to)(int))
 {
-	const cJSON	*paths, *op;
-	char		 method[8];
-	size_t		 i, k;
+	size_t	i;
 
-	paths = cJSON_GetObjectItemCaseSensitive(resource_spec(), "paths");
-	if (paths == NULL) {
-		(void)snprintf(err, errlen, "the compiled contract does not "
-		    "parse");
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = (char)to((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+/*
+ * The roles an operation's x-roles names, in the table's terms: [public]
+ * is PUBLIC. It must hold distinct role names, or public alone; anything
+ * else is refused with the reason in why, as a typo would otherwise read
+ * as a role nobody has.
+ */
+static int
+contract_roles(const cJSON *op, unsigned *roles, char *why, size_t whylen)
+{
+	const cJSON	*list, *name;
+	unsigned	 public, seen, bit;
+	int		 role;
+
+	list = cJSON_GetObjectItemCaseSensitive(op, "x-roles");
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0) {
+		(void)snprintf(why, whylen, "no x-roles (a list of role names, "
+		    "or [public])");
 		return (-1);
 	}
-	for (i = 0; i < ROUTE_COUNT; i++) {
-		if (strncmp(routes[i].pattern, "/bench/", 7) == 0)
-			continue;
-		(void)snprintf(method, sizeof(method), "%s",
-		    http_method_text(routes[i].method));
-		for (k = 0; method[k] != '\0'; k++)
-			method[k] = (char)tolower((unsigned char)method[k]);
-		op = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(paths, routes[i].pattern),
-		    method);
-		if (op == NULL) {
-			(void)snprintf(err, errlen, "%s %s is not in "
-			    "openapi/openapi.yaml", method, routes[i].pattern);
+	public = 1u << ROLE_COUNT;	/* a bit no role has */
+	seen = 0;
+	cJSON_ArrayForEach(name, list) {
+		if (!cJSON_IsString(name)) {
+			(void)snprintf(why, whylen, "x-roles holds something "
+			    "other than role names");
 			return (-1);
 		}
+		if (strcmp(name->valuestring, "public") == 0)
+			bit = public;
+		else if ((role = role_parse(name->valuestring)) != -1)
+			bit = ROLE_BIT(role);
+		else {
+			(void)snprintf(why, whylen, "x-roles names an unknown "
+			    "role \"%.40s\"", name->valuestring);
+			return (-1);
+		}
+		if (seen & bit) {
+			(void)snprintf(why, whylen, "x-roles names %.40s twice",
+			    name->valuestring);
+			return (-1);
+		}
+		seen |= bit;
+	}
+	if ((seen & public) && seen != public) {
+		(void)snprintf(why, whylen, "x-roles names public and roles");
+		return (-1);
+	}
+	*roles = seen & ROLES_ANY;
+
+	return (0);
+}
+
+/* "public", or the role names of a route's roles. */
+static void
+roles_text(unsigned roles, char *buf, size_t len)
+{
+	int	i;
+
+	(void)snprintf(buf, len, "%s", roles == PUBLIC ? "public" : "");
+	for (i = 0; i < ROLE_COUNT; i++) {
+		if (roles & ROLE_BIT(i))
+			(void)snprintf(buf + strlen(buf), len - strlen(buf),
+			    "%s%s", buf[0] != '\0' ? ", " : "", role_name(i));
+	}
+}
+
+/* Reports one disagreement; returns 1 to count it. */
+static int
+disagreement(void (*report)(const char *), const char *fmt, ...)
+{
+	va_list	ap;
+	char	line[512];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	report(line);
+
+	return (1);
+}
+
+/* Is there a route for this method (contract spelling) and pattern? */
+static int
+route_exists(const char *method, const char *pattern)
+{
+	char	ours[8];
+	size_t	i;
+
+	for (i = 0; i < ROUTE_COUNT; i++) {
+		method_case(ours, sizeof(ours),
+		    http_method_text(routes[i].method), tolower);
+		if (strcmp(ours, method) == 0 &&
+		    strcmp(routes[i].pattern, pattern) == 0)
+			return (1);
 	}
 
 	return (0);
+}
+
+/*
+ * Compares the route table with the contract, which clients read and
+ * the generic handlers validate against, so neither may drift from the
+ * other: every route must be an operation of the contract whose x-roles
+ * names exactly the route's roles, and every operation a route. Calls
+ * report() once for each disagreement and returns how many there were;
+ * kore_parent_configure() refuses to start unless none.
+ */
+int
+router_check_contract(const cJSON *contract, void (*report)(const char *))
+{
+	static const char *const	 operations[] = { "get", "put", "post",
+					    "delete", "options", "head",
+					    "patch", "trace", NULL };
+	const cJSON			*paths, *item, *op;
+	const struct route		*r;
+	char				 method[8], want[96], have[96];
+	char				 why[96];
+	unsigned			 roles;
+	size_t				 i, k;
+	int				 n;
+
+	paths = cJSON_GetObjectItemCaseSensitive(contract, "paths");
+	if (!cJSON_IsObject(paths)) {
+		report("the compiled contract has no paths (does it parse?)");
+		return (1);
+	}
+
+	n = 0;
+	for (i = 0; i < ROUTE_COUNT; i++) {
+		r = &routes[i];
+		/* The benchmark flavour's own routes are never deployed. */
+		if (strncmp(r->pattern, "/bench/", 7) == 0)
+			continue;
+		method_case(method, sizeof(method), http_method_text(r->method),
+		    tolower);
+		op = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(paths, r->pattern), method);
+		if (op == NULL) {
+			n += disagreement(report, "%s %s: in the route table "
+			    "but not in the contract",
+			    http_method_text(r->method), r->pattern);
+		} else if (contract_roles(op, &roles, why, sizeof(why)) == -1) {
+			n += disagreement(report, "%s %s: %s",
+			    http_method_text(r->method), r->pattern, why);
+		} else if (roles != r->roles) {
+			roles_text(roles, want, sizeof(want));
+			roles_text(r->roles, have, sizeof(have));
+			n += disagreement(report, "%s %s: x-roles [%s] differs "
+			    "from the route table's [%s]",
+			    http_method_text(r->method), r->pattern, want, have);
+		}
+	}
+
+	cJSON_ArrayForEach(item, paths) {
+		for (k = 0; operations[k] != NULL; k++) {
+			if (cJSON_GetObjectItemCaseSensitive(item,
+			    operations[k]) == NULL ||
+			    route_exists(operations[k], item->string))
+				continue;
+			method_case(method, sizeof(method), operations[k],
+			    toupper);
+			n += disagreement(report, "%s %s: in the contract but "
+			    "not in the route table", method, item->string);
+		}
+	}
+
+	return (n);
 }
 
 /* Runs the route's handler for an authenticated caller its rule allows. */
