@@ -4,9 +4,12 @@
 -- whenever it changed, and the first statement removes every policy, so
 -- a policy deleted here is gone from the database too.
 --
--- The policies read the caller from the transaction-local settings that
--- ch.enter() writes (ch.setting()); without ch.enter() nothing is
--- visible. They bind the owner as well (FORCE): a session of the owner's
+-- Each table has one read policy, which asks the entity's visibility
+-- function (ch.<entity>_visible, next to the entity's functions) about
+-- the caller that ch.enter() recorded: the list and the single read of
+-- the entity ask the same function, so who sees what is written once. The write policies say who may change rows: the staff of the
+-- row's district, and where the API lets them, the person, the
+-- organisation or the mentor. Without ch.enter() nothing is visible. They bind the owner as well (FORCE): a session of the owner's
 -- role, or of a role that switched to it, reads no person, so neither a
 -- migration nor an operator reads personal data by accident. The
 -- functions that must read past them (SECURITY DEFINER: the worker's job
@@ -35,31 +38,15 @@ $$;
 ALTER TABLE ch.participant ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.participant FORCE ROW LEVEL SECURITY;
 
-CREATE POLICY staff ON ch.participant TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+CREATE POLICY read ON ch.participant FOR SELECT TO ch_app
+    USING (ch.participant_visible(participant));
 
-CREATE POLICY self_read ON ch.participant FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'participant'
-	AND id::text = ch.setting('participant'));
+CREATE POLICY staff ON ch.participant TO ch_app
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY self_update ON ch.participant FOR UPDATE TO ch_app
     USING (ch.setting('role') = 'participant'
 	AND id::text = ch.setting('participant'));
-
-CREATE POLICY partner_read ON ch.participant FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'organization' AND EXISTS (
-	SELECT 1 FROM ch.placement p
-	WHERE p.participant_id = participant.id
-	    AND p.organization_id::text = ch.setting('organization')
-	    AND p.status = 'active'));
-
-CREATE POLICY mentor_read ON ch.participant FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'mentor' AND EXISTS (
-	SELECT 1 FROM ch.tandem t
-	WHERE t.participant_id = participant.id
-	    AND t.mentor_user_id::text = ch.setting('user')
-	    AND t.status = 'active'));
 
 -- ---------------------------------------------------------------------
 -- ch.participant_contact
@@ -68,31 +55,15 @@ CREATE POLICY mentor_read ON ch.participant FOR SELECT TO ch_app
 ALTER TABLE ch.participant_contact ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.participant_contact FORCE ROW LEVEL SECURITY;
 
-CREATE POLICY staff ON ch.participant_contact TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+CREATE POLICY read ON ch.participant_contact FOR SELECT TO ch_app
+    USING (ch.contact_visible(participant_contact));
 
-CREATE POLICY self_read ON ch.participant_contact FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'participant'
-	AND participant_id::text = ch.setting('participant'));
+CREATE POLICY staff ON ch.participant_contact TO ch_app
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY self_update ON ch.participant_contact FOR UPDATE TO ch_app
     USING (ch.setting('role') = 'participant'
 	AND participant_id::text = ch.setting('participant'));
-
--- An organisation reads contact details only where the person consented
--- to share them with the partners of their placements, and only while a
--- placement with it is active.
-CREATE POLICY partner_read ON ch.participant_contact FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'organization' AND EXISTS (
-	SELECT 1 FROM ch.placement p
-	WHERE p.participant_id = participant_contact.participant_id
-	    AND p.organization_id::text = ch.setting('organization')
-	    AND p.status = 'active')
-	AND EXISTS (SELECT 1 FROM ch.consent c
-	    WHERE c.participant_id = participant_contact.participant_id
-		AND c.purpose = 'share_contact_with_partner'
-		AND c.withdrawn_at IS NULL));
 
 -- ---------------------------------------------------------------------
 -- ch.consent
@@ -100,23 +71,15 @@ CREATE POLICY partner_read ON ch.participant_contact FOR SELECT TO ch_app
 ALTER TABLE ch.consent ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.consent FORCE ROW LEVEL SECURITY;
 
+CREATE POLICY read ON ch.consent FOR SELECT TO ch_app
+    USING (ch.consent_visible(consent));
+
 CREATE POLICY staff ON ch.consent TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY self ON ch.consent TO ch_app
     USING (ch.setting('role') = 'participant'
 	AND participant_id::text = ch.setting('participant'));
-
--- Consents are read by the sharing policy above on behalf of an
--- organisation; it sees whether, not the history.
-CREATE POLICY partner_read ON ch.consent FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'organization'
-	AND purpose = 'share_contact_with_partner' AND EXISTS (
-	SELECT 1 FROM ch.placement p
-	WHERE p.participant_id = consent.participant_id
-	    AND p.organization_id::text = ch.setting('organization')
-	    AND p.status = 'active'));
 
 -- ---------------------------------------------------------------------
 -- ch.placement
@@ -124,17 +87,11 @@ CREATE POLICY partner_read ON ch.consent FOR SELECT TO ch_app
 ALTER TABLE ch.placement ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.placement FORCE ROW LEVEL SECURITY;
 
+CREATE POLICY read ON ch.placement FOR SELECT TO ch_app
+    USING (ch.placement_visible(placement));
+
 CREATE POLICY staff ON ch.placement TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
-
-CREATE POLICY self_read ON ch.placement FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'participant'
-	AND participant_id::text = ch.setting('participant'));
-
-CREATE POLICY partner_read ON ch.placement FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'organization'
-	AND organization_id::text = ch.setting('organization'));
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY partner_update ON ch.placement FOR UPDATE TO ch_app
     USING (ch.setting('role') = 'organization'
@@ -149,20 +106,15 @@ CREATE POLICY partner_update ON ch.placement FOR UPDATE TO ch_app
 ALTER TABLE ch.mentee_profile ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.mentee_profile FORCE ROW LEVEL SECURITY;
 
+CREATE POLICY read ON ch.mentee_profile FOR SELECT TO ch_app
+    USING (ch.mentee_visible(mentee_profile));
+
 CREATE POLICY staff ON ch.mentee_profile TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY self ON ch.mentee_profile TO ch_app
     USING (ch.setting('role') = 'participant'
 	AND participant_id::text = ch.setting('participant'));
-
-CREATE POLICY mentor_read ON ch.mentee_profile FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'mentor' AND EXISTS (
-	SELECT 1 FROM ch.tandem t
-	WHERE t.participant_id = mentee_profile.participant_id
-	    AND t.mentor_user_id::text = ch.setting('user')
-	    AND t.status = 'active'));
 
 -- ---------------------------------------------------------------------
 -- ch.tandem
@@ -170,13 +122,11 @@ CREATE POLICY mentor_read ON ch.mentee_profile FOR SELECT TO ch_app
 ALTER TABLE ch.tandem ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.tandem FORCE ROW LEVEL SECURITY;
 
-CREATE POLICY staff ON ch.tandem TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+CREATE POLICY read ON ch.tandem FOR SELECT TO ch_app
+    USING (ch.tandem_visible(tandem));
 
-CREATE POLICY self_read ON ch.tandem FOR SELECT TO ch_app
-    USING (ch.setting('role') = 'participant'
-	AND participant_id::text = ch.setting('participant'));
+CREATE POLICY staff ON ch.tandem TO ch_app
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY mentor ON ch.tandem TO ch_app
     USING (ch.setting('role') = 'mentor'
@@ -188,9 +138,11 @@ CREATE POLICY mentor ON ch.tandem TO ch_app
 ALTER TABLE ch.tandem_meeting ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.tandem_meeting FORCE ROW LEVEL SECURITY;
 
+CREATE POLICY read ON ch.tandem_meeting FOR SELECT TO ch_app
+    USING (ch.meeting_visible(tandem_meeting));
+
 CREATE POLICY staff ON ch.tandem_meeting TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY self ON ch.tandem_meeting TO ch_app
     USING (ch.setting('role') = 'participant'
@@ -210,9 +162,11 @@ CREATE POLICY mentor ON ch.tandem_meeting TO ch_app
 ALTER TABLE ch.proposal ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ch.proposal FORCE ROW LEVEL SECURITY;
 
+CREATE POLICY read ON ch.proposal FOR SELECT TO ch_app
+    USING (ch.proposal_visible(proposal));
+
 CREATE POLICY staff ON ch.proposal TO ch_app
-    USING (ch.setting('role') IN ('coordinator', 'assistant')
-	AND district_id = ch.setting('district'));
+    USING (ch.staff_of(district_id));
 
 CREATE POLICY self ON ch.proposal TO ch_app
     USING (ch.setting('role') = 'participant' AND reviewed_at IS NOT NULL

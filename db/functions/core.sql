@@ -111,6 +111,27 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 	    AND (-1 = ANY (p_if_match) OR p_version = ANY (p_if_match)));
 $$;
 
+-- The two refusals every resource makes, worded once. p_what names the
+-- thing as the API user knows it ("offer", "contact details"). A thing
+-- the caller may not see is missing for them: 404, never 403.
+CREATE OR REPLACE FUNCTION ch.fail_missing(p_what text) RETURNS void
+LANGUAGE sql AS $$
+	SELECT ch.fail(404, format('No such %s.', p_what));
+$$;
+
+-- If-Match: 412 unless the caller's versions include the current one.
+CREATE OR REPLACE FUNCTION ch.require_version(p_version integer,
+    p_if_match integer[], p_what text, p_plural boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF NOT ch.if_match_ok(p_version, p_if_match) THEN
+		PERFORM ch.fail(412, format('The %s changed since you read '
+		    '%2$s; read %2$s again.', p_what,
+		    CASE WHEN p_plural THEN 'them' ELSE 'it' END));
+	END IF;
+END
+$$;
+
 -- The caller, for the policies: ch.setting('role') and so on.
 CREATE OR REPLACE FUNCTION ch.setting(p_name text) RETURNS text
 LANGUAGE sql STABLE AS $$

@@ -567,10 +567,7 @@ BEGIN
 		PERFORM ch.fail(403, 'The district''s coordinator sets its '
 		    'matching weights.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The settings changed since you read them; '
-		    'read them again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'settings', true);
 	FOR k IN SELECT jsonb_object_keys(w) LOOP
 		IF NOT k = ANY (feats) THEN
 			e := e || ch.err('/weights/' || k, 'unknown', format(
@@ -661,7 +658,7 @@ BEGIN
 		SELECT * INTO j FROM ch.matching_job WHERE id = p_id;
 	END IF;
 	IF NOT FOUND OR NOT ch.matching_job_visible(p_who, j) THEN
-		PERFORM ch.fail(404, 'No such matching job.');
+		PERFORM ch.fail_missing('matching job');
 	END IF;
 	RETURN j;
 END
@@ -796,9 +793,7 @@ BEGIN
 		PERFORM ch.fail(403, 'A job is cancelled by whoever asked for '
 		    'it or by the district''s coordinator.');
 	END IF;
-	IF NOT ch.if_match_ok(j.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The job changed since you read it.');
-	END IF;
+	PERFORM ch.require_version(j.version, p_if_match, 'job');
 	IF j.status <> 'queued' THEN
 		PERFORM ch.fail(409, 'Only a queued job can be cancelled; this '
 		    'one is ' || j.status || '.', NULL, 'job-not-queued');

@@ -136,8 +136,7 @@ RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN QUERY
 	SELECT ch.organization_json(o)::text,
-	    to_char(o.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), o.id::text
+	    ch.cursor_key(o.updated_at), o.id::text
 	FROM ch.organization o
 	WHERE (p_filter->>'district_id' IS NULL
 		OR o.district_id = p_filter->>'district_id')
@@ -146,8 +145,7 @@ BEGIN
 		OR o.updated_at >= (p_filter->>'updated_since')::timestamptz)
 	    AND (p_filter->>'q' IS NULL OR ch.search_key(o.name) LIKE
 		'%' || ch.search_key(p_filter->>'q') || '%')
-	    AND (p_after IS NULL OR (o.updated_at, o.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(o.updated_at, o.id, p_after)
 	ORDER BY o.updated_at, o.id
 	LIMIT p_limit;
 END
@@ -160,7 +158,7 @@ DECLARE
 BEGIN
 	SELECT * INTO o FROM ch.organization WHERE id = p_id;
 	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such organisation.');
+		PERFORM ch.fail_missing('organisation');
 	END IF;
 	RETURN ROW(o.version, NULL::text, ch.organization_json(o)::text, false);
 END
@@ -210,7 +208,7 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.organization WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such organisation.');
+		PERFORM ch.fail_missing('organisation');
 	END IF;
 	IF NOT (ch.is_staff(p_who, old.district_id)
 	    OR (p_who->>'role' = 'organization'
@@ -218,10 +216,7 @@ BEGIN
 		PERFORM ch.fail(403, 'An organisation is changed by the staff '
 		    'of its district or by its own representative.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The organisation changed since you read '
-		    'it; read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'organisation');
 	IF p_patch ? 'district_id' AND p_patch->>'district_id'
 	    IS DISTINCT FROM old.district_id THEN
 		PERFORM ch.fail(422, 'An organisation cannot move to another '
@@ -249,16 +244,13 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.organization WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such organisation.');
+		PERFORM ch.fail_missing('organisation');
 	END IF;
 	IF NOT ch.is_staff(p_who, old.district_id) THEN
 		PERFORM ch.fail(403, 'An organisation is removed by the staff '
 		    'of its district.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The organisation changed since you read '
-		    'it; read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'organisation');
 	IF EXISTS (SELECT 1 FROM ch.offer WHERE organization_id = p_id) OR
 	    EXISTS (SELECT 1 FROM ch.app_user WHERE organization_id = p_id)
 	THEN
@@ -479,14 +471,12 @@ BEGIN
 
 	RETURN QUERY
 	SELECT ch.offer_row_json(f, o.name, pl)::text,
-	    to_char(f.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), f.id::text
+	    ch.cursor_key(f.updated_at), f.id::text
 	FROM ch.offer f
 	JOIN ch.organization o ON o.id = f.organization_id
 	LEFT JOIN ch.place pl ON pl.id = f.place_id
 	WHERE ch.offer_matches(p_who, f, p_filter)
-	    AND (p_after IS NULL OR (f.updated_at, f.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(f.updated_at, f.id, p_after)
 	ORDER BY f.updated_at, f.id
 	LIMIT p_limit;
 END
@@ -499,7 +489,7 @@ DECLARE
 BEGIN
 	SELECT * INTO f FROM ch.offer WHERE id = p_id;
 	IF NOT FOUND OR NOT ch.offer_visible(p_who, f) THEN
-		PERFORM ch.fail(404, 'No such offer.');
+		PERFORM ch.fail_missing('offer');
 	END IF;
 	RETURN ROW(f.version, NULL::text, ch.offer_json(f)::text, false);
 END
@@ -566,17 +556,14 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.offer WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND OR NOT ch.offer_visible(p_who, old) THEN
-		PERFORM ch.fail(404, 'No such offer.');
+		PERFORM ch.fail_missing('offer');
 	END IF;
 	IF NOT ch.offer_writer(p_who, old.organization_id, old.district_id)
 	THEN
 		PERFORM ch.fail(403, 'An offer is changed by its organisation '
 		    'or the staff of its district.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The offer changed since you read it; '
-		    'read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'offer');
 	IF p_patch ? 'organization_id' AND p_patch->>'organization_id'
 	    IS DISTINCT FROM old.organization_id::text THEN
 		PERFORM ch.fail(422, 'The offer data is invalid.',
@@ -608,17 +595,14 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.offer WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND OR NOT ch.offer_visible(p_who, old) THEN
-		PERFORM ch.fail(404, 'No such offer.');
+		PERFORM ch.fail_missing('offer');
 	END IF;
 	IF NOT ch.offer_writer(p_who, old.organization_id, old.district_id)
 	THEN
 		PERFORM ch.fail(403, 'An offer is removed by its organisation '
 		    'or the staff of its district.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The offer changed since you read it; '
-		    'read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'offer');
 	-- Placements are history; the placement table is guarded, so the
 	-- foreign key (which sees every row) decides: 23503 becomes 409.
 	DELETE FROM ch.offer WHERE id = p_id;
@@ -738,24 +722,34 @@ BEGIN
 	PERFORM ch.enter(p_who);
 	RETURN QUERY
 	SELECT ch.participant_json(p)::text,
-	    to_char(p.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), p.id::text
+	    ch.cursor_key(p.updated_at), p.id::text
 	FROM ch.participant p
 	WHERE p.district_id = p_who->>'district'
+	    AND ch.participant_visible(p)
 	    AND (p_filter->>'status' IS NULL
 		OR p.status = p_filter->>'status')
 	    AND (p_filter->>'assistant_id' IS NULL
 		OR p.assistant_id = (p_filter->>'assistant_id')::uuid)
 	    AND (p_filter->>'updated_since' IS NULL OR p.updated_at >=
 		(p_filter->>'updated_since')::timestamptz)
-	    AND (p_after IS NULL OR (p.updated_at, p.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(p.updated_at, p.id, p_after)
 	ORDER BY p.updated_at, p.id
 	LIMIT p_limit;
 END
 $$;
 
--- Loads a participant the caller may see, or answers 404.
+-- Who sees a person: the staff of her district, she herself, an
+-- organisation while she has an active placement with it, a mentor while
+-- they are an active tandem. The last two read her only inside those
+-- (db/policies.sql); her own file is the staff's and hers.
+CREATE OR REPLACE FUNCTION ch.participant_visible(p ch.participant)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(p.district_id) OR ch.is_self(p.id)
+	    OR coalesce(ch.places(p.id) OR ch.mentors(p.id), false);
+$$;
+
+-- Loads a participant whose file the caller may open (staff of her
+-- district, she herself), or answers 404.
 CREATE OR REPLACE FUNCTION ch.participant_load(p_who jsonb, p_id uuid,
     p_lock boolean DEFAULT false)
 RETURNS ch.participant LANGUAGE plpgsql AS $$
@@ -768,10 +762,10 @@ BEGIN
 	ELSE
 		SELECT * INTO p FROM ch.participant WHERE id = p_id;
 	END IF;
-	IF NOT FOUND OR NOT (ch.is_staff(p_who, p.district_id)
-	    OR (p_who->>'role' = 'participant'
-		AND p_who->>'participant' = p.id::text)) THEN
-		PERFORM ch.fail(404, 'No such participant.');
+	IF NOT FOUND OR NOT ch.participant_visible(p)
+	    OR p_who->>'role' NOT IN ('coordinator', 'assistant',
+		'participant') THEN
+		PERFORM ch.fail_missing('participant');
 	END IF;
 	RETURN p;
 END
@@ -847,10 +841,7 @@ BEGIN
 			    'radius and needs.', e);
 		END IF;
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The participant changed since you read '
-		    'it; read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'participant');
 	p := ch.participant_from(ch.merge_patch(ch.participant_doc(old),
 	    p_patch), old);
 	UPDATE ch.participant SET display_name = p.display_name,
@@ -880,6 +871,16 @@ LANGUAGE sql IMMUTABLE AS $$
 	    'version', c.version, 'updated_at', c.updated_at);
 $$;
 
+-- Who sees contact details: the staff of the person's district, she
+-- herself, and an organisation she has an active placement with, only
+-- while she consents to sharing them with it.
+CREATE OR REPLACE FUNCTION ch.contact_visible(c ch.participant_contact)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(c.district_id) OR ch.is_self(c.participant_id)
+	    OR coalesce(ch.places(c.participant_id)
+		AND ch.shares_contact(c.participant_id), false);
+$$;
+
 CREATE OR REPLACE FUNCTION ch.contact_get(p_who jsonb, p_id uuid)
 RETURNS ch.result LANGUAGE plpgsql AS $$
 DECLARE
@@ -888,8 +889,8 @@ DECLARE
 BEGIN
 	SELECT * INTO c FROM ch.participant_contact
 	WHERE participant_id = p.id;
-	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such participant.');
+	IF NOT FOUND OR NOT ch.contact_visible(c) THEN
+		PERFORM ch.fail_missing('participant');
 	END IF;
 	PERFORM ch.audit_by(p_who, 'contact.read', 'participant', p.id,
 	    p.district_id);
@@ -907,13 +908,10 @@ DECLARE
 BEGIN
 	SELECT * INTO c FROM ch.participant_contact
 	WHERE participant_id = p.id FOR UPDATE;
-	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such participant.');
+	IF NOT FOUND OR NOT ch.contact_visible(c) THEN
+		PERFORM ch.fail_missing('participant');
 	END IF;
-	IF NOT ch.if_match_ok(c.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The contact details changed since you '
-		    'read them; read them again.');
-	END IF;
+	PERFORM ch.require_version(c.version, p_if_match, 'contact details', true);
 	d := ch.merge_patch(jsonb_strip_nulls(ch.contact_json(c))
 	    - 'participant_id' - 'version' - 'updated_at', p_patch);
 	UPDATE ch.participant_contact SET email = d->>'email',
@@ -945,6 +943,16 @@ LANGUAGE sql IMMUTABLE AS $$
 	    'withdrawal_reason', c.withdrawal_reason);
 $$;
 
+-- Who sees a consent: the staff of the person's district, she herself;
+-- an organisation she has an active placement with sees whether she
+-- shares her contact details with it, nothing else.
+CREATE OR REPLACE FUNCTION ch.consent_visible(c ch.consent)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(c.district_id) OR ch.is_self(c.participant_id)
+	    OR coalesce(c.purpose = 'share_contact_with_partner'
+		AND ch.places(c.participant_id), false);
+$$;
+
 CREATE OR REPLACE FUNCTION ch.consent_list(p_who jsonb, p_id uuid, p_filter jsonb,
     p_after text[], p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
@@ -953,10 +961,9 @@ DECLARE
 BEGIN
 	RETURN QUERY
 	SELECT ch.consent_json(c)::text,
-	    to_char(c.granted_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), c.id::text
+	    ch.cursor_key(c.granted_at), c.id::text
 	FROM ch.consent c
-	WHERE c.participant_id = p.id
+	WHERE c.participant_id = p.id AND ch.consent_visible(c)
 	    AND (p_filter->>'purpose' IS NULL
 		OR c.purpose = p_filter->>'purpose')
 	    AND (p_filter->>'status' IS NULL OR (c.withdrawn_at IS NULL) =
@@ -976,9 +983,10 @@ DECLARE
 	p	ch.participant := ch.participant_load(p_who, p_id);
 	c	ch.consent;
 BEGIN
-	SELECT * INTO c FROM ch.consent
-	WHERE participant_id = p.id AND purpose = p_purpose
-	ORDER BY granted_at DESC, id DESC LIMIT 1;
+	SELECT x.* INTO c FROM ch.consent x
+	WHERE x.participant_id = p.id AND x.purpose = p_purpose
+	    AND ch.consent_visible(x)
+	ORDER BY x.granted_at DESC, x.id DESC LIMIT 1;
 	IF NOT FOUND THEN
 		PERFORM ch.fail(404, 'No consent was ever recorded for this '
 		    'purpose.');
@@ -1052,6 +1060,15 @@ BEGIN
 END
 $$;
 
+-- Who sees a placement: the staff of its district, the person, the
+-- organisation of its offer.
+CREATE OR REPLACE FUNCTION ch.placement_visible(pl ch.placement)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(pl.district_id) OR ch.is_self(pl.participant_id)
+	    OR coalesce(ch.setting('role') = 'organization'
+		AND pl.organization_id::text = ch.setting('organization'), false);
+$$;
+
 CREATE OR REPLACE FUNCTION ch.placement_list(p_who jsonb, p_filter jsonb,
     p_after text[], p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
@@ -1061,14 +1078,9 @@ BEGIN
 	RETURN QUERY
 	SELECT ch.placement_json(p_who, x.pl, x.n < p_limit)::text, x.k1, x.k2
 	FROM (SELECT pl, row_number() OVER (ORDER BY pl.updated_at, pl.id) AS n,
-	    to_char(pl.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS k1, pl.id::text AS k2
+	    ch.cursor_key(pl.updated_at) AS k1, pl.id::text AS k2
 	FROM ch.placement pl
-	WHERE (ch.is_staff(p_who, pl.district_id)
-		OR (p_who->>'role' = 'participant'
-		    AND pl.participant_id::text = p_who->>'participant')
-		OR (p_who->>'role' = 'organization'
-		    AND pl.organization_id::text = p_who->>'organization'))
+	WHERE ch.placement_visible(pl)
 	    AND (p_filter->>'participant_id' IS NULL OR pl.participant_id =
 		(p_filter->>'participant_id')::uuid)
 	    AND (p_filter->>'offer_id' IS NULL
@@ -1077,8 +1089,7 @@ BEGIN
 		OR pl.status = p_filter->>'status')
 	    AND (p_filter->>'updated_since' IS NULL OR pl.updated_at >=
 		(p_filter->>'updated_since')::timestamptz)
-	    AND (p_after IS NULL OR (pl.updated_at, pl.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(pl.updated_at, pl.id, p_after)
 	ORDER BY pl.updated_at, pl.id
 	LIMIT p_limit) x
 	ORDER BY x.n;
@@ -1097,12 +1108,8 @@ BEGIN
 	ELSE
 		SELECT * INTO pl FROM ch.placement WHERE id = p_id;
 	END IF;
-	IF NOT FOUND OR NOT (ch.is_staff(p_who, pl.district_id)
-	    OR (p_who->>'role' = 'participant'
-		AND pl.participant_id::text = p_who->>'participant')
-	    OR (p_who->>'role' = 'organization'
-		AND pl.organization_id::text = p_who->>'organization')) THEN
-		PERFORM ch.fail(404, 'No such placement.');
+	IF NOT FOUND OR NOT ch.placement_visible(pl) THEN
+		PERFORM ch.fail_missing('placement');
 	END IF;
 	RETURN pl;
 END
@@ -1130,10 +1137,7 @@ BEGIN
 		PERFORM ch.fail(403, 'Placements are changed by the programme''s '
 		    'staff or the organisation.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The placement changed since you read it; '
-		    'read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'placement');
 	IF old.status = 'ended' THEN
 		PERFORM ch.fail(409, 'The placement has ended; it cannot '
 		    'change any more.');

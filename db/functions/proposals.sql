@@ -51,16 +51,15 @@ $$;
 -- Who sees a proposal (the policies say the same): staff of the
 -- participant's district; once approved, the participant, the offer's
 -- organisation, the mentor.
-CREATE OR REPLACE FUNCTION ch.proposal_visible(p_who jsonb, x ch.proposal)
+CREATE OR REPLACE FUNCTION ch.proposal_visible(x ch.proposal)
 RETURNS boolean LANGUAGE sql STABLE AS $$
-	SELECT coalesce(ch.is_staff(p_who, x.district_id)
-	    OR (x.reviewed_at IS NOT NULL AND x.status <> 'rejected' AND (
-		(p_who->>'role' = 'participant'
-		    AND x.participant_id::text = p_who->>'participant')
-		OR (p_who->>'role' = 'organization'
-		    AND x.organization_id::text = p_who->>'organization')
-		OR (p_who->>'role' = 'mentor'
-		    AND x.mentor_user_id::text = p_who->>'user'))), false);
+	SELECT ch.staff_of(x.district_id)
+	    OR coalesce(x.reviewed_at IS NOT NULL AND x.status <> 'rejected'
+		AND (ch.is_self(x.participant_id)
+		OR (ch.setting('role') = 'organization'
+		    AND x.organization_id::text = ch.setting('organization'))
+		OR (ch.setting('role') = 'mentor'
+		    AND x.mentor_user_id::text = ch.setting('user'))), false);
 $$;
 
 CREATE OR REPLACE FUNCTION ch.proposal_load(p_who jsonb, p_id uuid,
@@ -75,8 +74,8 @@ BEGIN
 	ELSE
 		SELECT * INTO x FROM ch.proposal WHERE id = p_id;
 	END IF;
-	IF NOT FOUND OR NOT ch.proposal_visible(p_who, x) THEN
-		PERFORM ch.fail(404, 'No such proposal.');
+	IF NOT FOUND OR NOT ch.proposal_visible(x) THEN
+		PERFORM ch.fail_missing('proposal');
 	END IF;
 	RETURN x;
 END
@@ -103,7 +102,7 @@ BEGIN
 	RETURN QUERY
 	SELECT ch.proposal_json(p_who, x)::text, x.rank::text, x.id::text
 	FROM ch.proposal x
-	WHERE x.job_id = j.id AND ch.proposal_visible(p_who, x)
+	WHERE x.job_id = j.id AND ch.proposal_visible(x)
 	    AND (p_filter->>'status' IS NULL
 		OR ch.proposal_status(x) = p_filter->>'status')
 	    AND (p_after IS NULL OR (x.rank, x.id) >
@@ -120,10 +119,9 @@ BEGIN
 	PERFORM ch.enter(p_who);
 	RETURN QUERY
 	SELECT ch.proposal_json(p_who, x)::text,
-	    to_char(x.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), x.id::text
+	    ch.cursor_key(x.updated_at), x.id::text
 	FROM ch.proposal x
-	WHERE ch.proposal_visible(p_who, x)
+	WHERE ch.proposal_visible(x)
 	    AND (p_filter->>'status' IS NULL
 		OR ch.proposal_status(x) = p_filter->>'status')
 	    AND (p_filter->>'programme' IS NULL
@@ -138,8 +136,7 @@ BEGIN
 		OR x.job_id = (p_filter->>'job_id')::uuid)
 	    AND (p_filter->>'updated_since' IS NULL OR x.updated_at >=
 		(p_filter->>'updated_since')::timestamptz)
-	    AND (p_after IS NULL OR (x.updated_at, x.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(x.updated_at, x.id, p_after)
 	ORDER BY x.updated_at, x.id
 	LIMIT p_limit;
 END
@@ -606,7 +603,7 @@ SET search_path = pg_catalog AS $$
 BEGIN
 	-- The stored proposal decides, whatever row the caller passed.
 	SELECT * INTO x FROM ch.proposal y WHERE y.id = x.id;
-	IF NOT FOUND OR NOT ch.proposal_visible(p_who, x) OR NOT (ch.is_staff(p_who,
+	IF NOT FOUND OR NOT ch.proposal_visible(x) OR NOT (ch.is_staff(p_who,
 	    x.district_id) OR p_who->>'role' = 'participant'
 	    OR ch.proposal_status(x) = 'approved') THEN
 		RETURN NULL;

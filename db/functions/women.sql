@@ -119,8 +119,7 @@ RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN QUERY
 	SELECT ch.mentor_json(m)::text,
-	    to_char(m.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), m.id::text
+	    ch.cursor_key(m.updated_at), m.id::text
 	FROM ch.mentor m
 	WHERE ch.mentor_visible(p_who, m)
 	    AND (p_filter->>'district_id' IS NULL
@@ -138,8 +137,7 @@ BEGIN
 		OR m.active_tandems < m.capacity)
 	    AND (p_filter->>'updated_since' IS NULL OR m.updated_at >=
 		(p_filter->>'updated_since')::timestamptz)
-	    AND (p_after IS NULL OR (m.updated_at, m.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(m.updated_at, m.id, p_after)
 	ORDER BY m.updated_at, m.id
 	LIMIT p_limit;
 END
@@ -152,7 +150,7 @@ DECLARE
 BEGIN
 	SELECT * INTO m FROM ch.mentor WHERE id = p_id;
 	IF NOT FOUND OR NOT ch.mentor_visible(p_who, m) THEN
-		PERFORM ch.fail(404, 'No such mentor.');
+		PERFORM ch.fail_missing('mentor');
 	END IF;
 	RETURN ROW(m.version, NULL::text, ch.mentor_json(m)::text, false);
 END
@@ -236,7 +234,7 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.mentor WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND OR NOT ch.mentor_visible(p_who, old) THEN
-		PERFORM ch.fail(404, 'No such mentor.');
+		PERFORM ch.fail_missing('mentor');
 	END IF;
 	coord := coalesce(p_who->>'role' = 'coordinator'
 	    AND p_who->>'district' = old.district_id, false);
@@ -245,10 +243,7 @@ BEGIN
 		PERFORM ch.fail(403, 'A mentor profile is changed by the '
 		    'mentor or her district''s coordinator.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The mentor profile changed since you '
-		    'read it; read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'mentor profile');
 	m := ch.mentor_from(ch.merge_patch(ch.mentor_doc(old), p_patch), old);
 	-- Retiring is for good unless her coordinator brings her back.
 	IF m.status IS DISTINCT FROM old.status AND NOT coord AND NOT (
@@ -354,10 +349,7 @@ BEGIN
 	END IF;
 	SELECT * INTO old FROM ch.mentee_profile
 	WHERE participant_id = p.id FOR UPDATE;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The mentee profile changed since you '
-		    'read it; read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'mentee profile');
 	mp := ch.mentee_from(p_body, old);
 	IF old.participant_id IS NULL THEN
 		INSERT INTO ch.mentee_profile (participant_id, district_id,
@@ -402,10 +394,7 @@ BEGIN
 		PERFORM ch.fail(404, 'No such mentee profile; create it with '
 		    'PUT.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The mentee profile changed since you '
-		    'read it; read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'mentee profile');
 	mp := ch.mentee_from(ch.merge_patch(ch.mentee_doc(old), p_patch), old);
 	UPDATE ch.mentee_profile SET
 	    target_occupational_field = mp.target_occupational_field,
@@ -430,6 +419,14 @@ LANGUAGE sql IMMUTABLE AS $$
 		AND p_who->>'participant' = t.participant_id::text), false);
 $$;
 
+-- Who sees a tandem: the staff of its district and its two members.
+CREATE OR REPLACE FUNCTION ch.tandem_visible(t ch.tandem)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(t.district_id) OR ch.is_self(t.participant_id)
+	    OR coalesce(ch.setting('role') = 'mentor'
+		AND t.mentor_user_id::text = ch.setting('user'), false);
+$$;
+
 CREATE OR REPLACE FUNCTION ch.tandem_load(p_who jsonb, p_id uuid,
     p_lock boolean DEFAULT false)
 RETURNS ch.tandem LANGUAGE plpgsql AS $$
@@ -442,9 +439,8 @@ BEGIN
 	ELSE
 		SELECT * INTO t FROM ch.tandem WHERE id = p_id;
 	END IF;
-	IF NOT FOUND OR NOT (ch.is_staff(p_who, t.district_id)
-	    OR ch.tandem_member(p_who, t)) THEN
-		PERFORM ch.fail(404, 'No such tandem.');
+	IF NOT FOUND OR NOT ch.tandem_visible(t) THEN
+		PERFORM ch.fail_missing('tandem');
 	END IF;
 	RETURN t;
 END
@@ -457,10 +453,9 @@ BEGIN
 	PERFORM ch.enter(p_who);
 	RETURN QUERY
 	SELECT ch.tandem_json(p_who, t)::text,
-	    to_char(t.updated_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), t.id::text
+	    ch.cursor_key(t.updated_at), t.id::text
 	FROM ch.tandem t
-	WHERE (ch.is_staff(p_who, t.district_id) OR ch.tandem_member(p_who, t))
+	WHERE ch.tandem_visible(t)
 	    AND (p_filter->>'status' IS NULL
 		OR t.status = p_filter->>'status')
 	    AND (p_filter->>'mentor_id' IS NULL
@@ -469,8 +464,7 @@ BEGIN
 		(p_filter->>'participant_id')::uuid)
 	    AND (p_filter->>'updated_since' IS NULL OR t.updated_at >=
 		(p_filter->>'updated_since')::timestamptz)
-	    AND (p_after IS NULL OR (t.updated_at, t.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(t.updated_at, t.id, p_after)
 	ORDER BY t.updated_at, t.id
 	LIMIT p_limit;
 END
@@ -502,10 +496,7 @@ BEGIN
 		PERFORM ch.fail(403, 'A tandem is ended by its mentor or the '
 		    'programme''s staff.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The tandem changed since you read it; '
-		    'read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'tandem');
 	IF old.status <> 'active' THEN
 		PERFORM ch.fail(409, 'The tandem has ended; it does not change '
 		    'any more.');
@@ -580,6 +571,23 @@ LANGUAGE sql IMMUTABLE AS $$
 		THEN jsonb_build_object('notes', x.notes) ELSE '{}' END;
 $$;
 
+-- Who sees a meeting: the staff of the tandem's district (the functions
+-- show them no notes), the mentee, and the mentor while the tandem is
+-- active.
+CREATE OR REPLACE FUNCTION ch.meeting_visible(x ch.tandem_meeting)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(x.district_id) OR ch.is_self(x.participant_id)
+	    OR coalesce(ch.setting('role') = 'mentor'
+		AND x.mentor_user_id::text = ch.setting('user')
+		AND ch.tandem_active(x.tandem_id), false);
+$$;
+
+CREATE OR REPLACE FUNCTION ch.tandem_active(p_tandem uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT EXISTS (SELECT 1 FROM ch.tandem t
+	    WHERE t.id = p_tandem AND t.status = 'active');
+$$;
+
 CREATE OR REPLACE FUNCTION ch.meeting_list(p_who jsonb, p_id uuid, p_filter jsonb,
     p_after text[], p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
@@ -588,9 +596,9 @@ DECLARE
 BEGIN
 	RETURN QUERY
 	SELECT ch.meeting_json(p_who, t, x)::text,
-	    to_char(x.held_on, 'YYYY-MM-DD"T00:00:00.000000Z"'), x.id::text
+	    ch.cursor_key(x.held_on::timestamp AT TIME ZONE 'UTC'), x.id::text
 	FROM ch.tandem_meeting x
-	WHERE x.tandem_id = t.id
+	WHERE x.tandem_id = t.id AND ch.meeting_visible(x)
 	    AND (p_after IS NULL OR (x.held_on, x.id) >
 		(p_after[1]::timestamp::date, p_after[2]::uuid))
 	ORDER BY x.held_on, x.id
@@ -649,8 +657,8 @@ DECLARE
 BEGIN
 	SELECT * INTO x FROM ch.tandem_meeting
 	WHERE tandem_id = t.id AND id = p_meeting::uuid;
-	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such meeting.');
+	IF NOT FOUND OR NOT ch.meeting_visible(x) THEN
+		PERFORM ch.fail_missing('meeting');
 	END IF;
 	RETURN ROW(x.version, NULL::text, ch.meeting_json(p_who, t, x)::text,
 	    false);
@@ -738,8 +746,7 @@ RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN QUERY
 	SELECT ch.event_json(v)::text,
-	    to_char(v.starts_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), v.id::text
+	    ch.cursor_key(v.starts_at), v.id::text
 	FROM ch.event v
 	WHERE (p_filter->>'district_id' IS NULL
 		OR v.district_id = p_filter->>'district_id')
@@ -748,8 +755,7 @@ BEGIN
 		OR v.starts_at >= (p_filter->>'from')::timestamptz)
 	    AND (p_filter->>'status' IS NULL
 		OR v.status = p_filter->>'status')
-	    AND (p_after IS NULL OR (v.starts_at, v.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(v.starts_at, v.id, p_after)
 	ORDER BY v.starts_at, v.id
 	LIMIT p_limit;
 END
@@ -762,7 +768,7 @@ DECLARE
 BEGIN
 	SELECT * INTO v FROM ch.event WHERE id = p_id;
 	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such event.');
+		PERFORM ch.fail_missing('event');
 	END IF;
 	RETURN ROW(v.version, NULL::text, ch.event_json(v)::text, false);
 END
@@ -825,17 +831,14 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.event WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such event.');
+		PERFORM ch.fail_missing('event');
 	END IF;
 	IF NOT coalesce(p_who->>'role' = 'coordinator'
 	    AND p_who->>'district' = old.district_id, false) THEN
 		PERFORM ch.fail(403, 'An event is changed by its district''s '
 		    'coordinators.');
 	END IF;
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The event changed since you read it; '
-		    'read it again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'event');
 	v := ch.event_from(ch.merge_patch(ch.event_doc(old), p_patch), old);
 	UPDATE ch.event SET kind = v.kind, title = v.title,
 	    description = v.description, place_id = v.place_id,
@@ -878,21 +881,19 @@ CREATE OR REPLACE FUNCTION ch.registration_list(p_who jsonb, p_id uuid,
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM ch.event WHERE id = p_id) THEN
-		PERFORM ch.fail(404, 'No such event.');
+		PERFORM ch.fail_missing('event');
 	END IF;
 	-- The organiser sees everyone; others only themselves.
 	RETURN QUERY
 	SELECT ch.registration_json(p_who, r)::text,
-	    to_char(r.queued_at AT TIME ZONE 'UTC',
-		'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), r.id::text
+	    ch.cursor_key(r.queued_at), r.id::text
 	FROM ch.event_registration r
 	WHERE r.event_id = p_id
 	    AND (ch.event_organiser(p_who, p_id)
 		OR coalesce(r.user_id::text = p_who->>'user', false))
 	    AND (p_filter->>'status' IS NULL
 		OR r.status = p_filter->>'status')
-	    AND (p_after IS NULL OR (r.queued_at, r.id) >
-		(p_after[1]::timestamptz, p_after[2]::uuid))
+	    AND ch.after(r.queued_at, r.id, p_after)
 	ORDER BY r.queued_at, r.id
 	LIMIT p_limit;
 END
@@ -917,7 +918,7 @@ BEGIN
 	END IF;
 	SELECT * INTO v FROM ch.event WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND THEN
-		PERFORM ch.fail(404, 'No such event.');
+		PERFORM ch.fail_missing('event');
 	END IF;
 	IF v.status <> 'planned' OR v.ends_at < now() THEN
 		PERFORM ch.fail(409, 'The event is cancelled or over.');
@@ -953,7 +954,7 @@ BEGIN
 	WHERE event_id = p_id AND id = p_reg::uuid;
 	IF NOT FOUND OR NOT (ch.event_organiser(p_who, p_id)
 	    OR coalesce(reg.user_id::text = p_who->>'user', false)) THEN
-		PERFORM ch.fail(404, 'No such registration.');
+		PERFORM ch.fail_missing('registration');
 	END IF;
 	RETURN ROW(reg.version, NULL::text,
 	    ch.registration_json(p_who, reg)::text, false);
@@ -974,7 +975,7 @@ BEGIN
 	WHERE event_id = p_id AND id = p_reg::uuid FOR UPDATE;
 	IF NOT FOUND OR NOT (ch.event_organiser(p_who, p_id)
 	    OR coalesce(reg.user_id::text = p_who->>'user', false)) THEN
-		PERFORM ch.fail(404, 'No such registration.');
+		PERFORM ch.fail_missing('registration');
 	END IF;
 	IF reg.status = 'cancelled' THEN
 		PERFORM ch.fail(409, 'The registration is cancelled already.');
@@ -1040,17 +1041,10 @@ $$;
 
 -- A mentee profile: staff of her district, the woman herself, and her
 -- mentor while their tandem is active.
-CREATE OR REPLACE FUNCTION ch.mentee_visible(p_who jsonb, mp ch.mentee_profile)
-RETURNS boolean LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	RETURN coalesce(ch.is_staff(p_who, mp.district_id)
-	    OR (p_who->>'role' = 'participant'
-		AND p_who->>'participant' = mp.participant_id::text)
-	    OR (p_who->>'role' = 'mentor' AND EXISTS (SELECT 1
-		FROM ch.tandem t WHERE t.participant_id = mp.participant_id
-		AND t.mentor_user_id::text = p_who->>'user'
-		AND t.status = 'active')), false);
-END
+CREATE OR REPLACE FUNCTION ch.mentee_visible(mp ch.mentee_profile)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT ch.staff_of(mp.district_id) OR ch.is_self(mp.participant_id)
+	    OR coalesce(ch.mentors(mp.participant_id), false);
 $$;
 
 CREATE OR REPLACE FUNCTION ch.mentee_get(p_who jsonb, p_id uuid)
@@ -1060,8 +1054,8 @@ DECLARE
 BEGIN
 	PERFORM ch.enter(p_who);
 	SELECT * INTO mp FROM ch.mentee_profile WHERE participant_id = p_id;
-	IF NOT FOUND OR NOT ch.mentee_visible(p_who, mp) THEN
-		PERFORM ch.fail(404, 'No such mentee profile.');
+	IF NOT FOUND OR NOT ch.mentee_visible(mp) THEN
+		PERFORM ch.fail_missing('mentee profile');
 	END IF;
 	RETURN ROW(mp.version, NULL::text, ch.mentee_json(mp)::text, false);
 END

@@ -1,5 +1,5 @@
-"""The matching worker pool under crashes and a database restart
-(DESIGN.md section 8): at-least-once execution, exactly-once effect.
+"""The matching worker pool under crashes and a database restart:
+at-least-once execution, exactly-once effect.
 
 Two ch-matcher processes of our own work off several hundred suggest jobs
 submitted through the API, while one of them is killed (SIGKILL) again

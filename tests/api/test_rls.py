@@ -1,5 +1,5 @@
-"""Row-level security, the second wall around personal data (DESIGN.md
-section 6), tested directly in PostgreSQL as the API's own role: what
+"""Row-level security, the second wall around personal data
+(db/policies.sql), tested directly in PostgreSQL as the API's own role: what
 the API's SQL could see if one of its checks were wrong."""
 
 import psycopg2
@@ -22,13 +22,13 @@ def app(stack):
 
 
 def as_caller(conn, role, district=None, organization=None,
-              participant=None):
+              participant=None, user=None):
     """Starts a transaction acting as a caller, like ch.enter()."""
     conn.rollback()
     cur = conn.cursor()
     cur.execute("SELECT ch.enter(%s::jsonb)", (psycopg2.extras.Json({
         "role": role, "district": district, "organization": organization,
-        "participant": participant, "actor": "rls-test",
+        "participant": participant, "user": user, "actor": "rls-test",
         "request": "rls-test"}),))
     return cur
 
@@ -183,3 +183,78 @@ def test_mentor_sees_her_tandems_and_mentees_only(stack, app):
                  "mentor_user_id::text <> '%s'" % DEMO_MENTOR_USER) == 0
     assert count(cur, "participant_contact") == 0
     assert count(cur, "consent") == 0
+
+
+# Every table under row-level security and the function that says who
+# sees its rows: the entity's list and single read ask it, and so does its
+# one read policy.
+VISIBILITY = {
+    "participant": "participant_visible",
+    "participant_contact": "contact_visible",
+    "consent": "consent_visible",
+    "placement": "placement_visible",
+    "mentee_profile": "mentee_visible",
+    "tandem": "tandem_visible",
+    "tandem_meeting": "meeting_visible",
+    "proposal": "proposal_visible",
+}
+
+
+def test_every_guarded_table_reads_through_its_visibility_function(stack):
+    guarded = {t for (t,) in stack.sql(
+        "SELECT relname FROM pg_class WHERE relnamespace = 'ch'::regnamespace"
+        " AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity")}
+    assert guarded == set(VISIBILITY)
+    for table, function in VISIBILITY.items():
+        reads = stack.sql(
+            "SELECT policyname, qual FROM pg_policies WHERE schemaname = 'ch'"
+            " AND tablename = %s AND cmd = 'SELECT'", (table,))
+        assert reads == [("read", "ch.%s(%s.*)" % (function, table))], \
+            (table, reads)
+        # The only other policies let rows be written; none is a second
+        # description of who reads.
+        others = stack.sql(
+            "SELECT policyname, cmd FROM pg_policies WHERE schemaname = 'ch'"
+            " AND tablename = %s AND policyname <> 'read'", (table,))
+        assert all(cmd in ("ALL", "UPDATE") for _, cmd in others), others
+
+
+@pytest.mark.parametrize("table,function", sorted(VISIBILITY.items()))
+def test_the_visibility_function_is_what_the_policy_lets_through(
+        stack, app, table, function):
+    """For a caller of every kind, the rows the policies let through are
+    exactly the rows the visibility function admits, read past the
+    policies (as a superuser) with the same caller."""
+    callers = [
+        ("coordinator", dict(district=ERFURT)),
+        ("assistant", dict(district=GOTHA)),
+        ("organization", dict(organization=DEMO_ORG)),
+        ("participant", dict(participant=DEMO_PARTICIPANT)),
+        ("state_admin", {}),
+    ]
+    callers += [("mentor", dict(user=u)) for (u,) in stack.sql(
+        "SELECT mentor_user_id::text FROM ch.tandem ORDER BY status, id"
+        " LIMIT 2")]
+    admin = psycopg2.connect(stack.admin_url())
+    total = stack.sql("SELECT count(*) FROM ch.%s" % table)[0][0]
+    sizes = []
+    try:
+        for role, who in callers:
+            cur = as_caller(app, role, **who)
+            cur.execute("SELECT id::text FROM ch.%s" % table
+                        if table != "participant_contact" else
+                        "SELECT participant_id::text FROM ch.%s" % table)
+            seen = sorted(r[0] for r in cur.fetchall())
+            admin.rollback()
+            acur = as_caller(admin, role, **who)
+            key = "participant_id" if table == "participant_contact" \
+                else "id"
+            acur.execute("SELECT %s::text FROM ch.%s x WHERE ch.%s(x)"
+                         % (key, table, function))
+            admitted = sorted(r[0] for r in acur.fetchall())
+            assert seen == admitted, (table, role)
+            sizes.append(len(seen))
+    finally:
+        admin.close()
+    # Not vacuous: some caller sees rows, and nobody sees all of them.
+    assert max(sizes) > 0 and max(sizes) < total, (table, sizes, total)
