@@ -30,6 +30,9 @@ MATCHER_SRCS := $(wildcard $(MATCHER_DIR)/*.c)
 MATCHER_HDRS := $(wildcard $(MATCHER_DIR)/*.h) $(ENGINE_DIR)/engine.h
 MATCHER_OBJS := $(patsubst $(MATCHER_DIR)/%.c,$(MATCHER_OUT)/%.o,\
 	$(MATCHER_SRCS))
+# The pure part: a job's input document to the engine and its result.
+MATCHER_INPUT_OBJS := $(patsubst $(MATCHER_DIR)/%.c,$(MATCHER_OUT)/%.o,\
+	$(wildcard $(MATCHER_DIR)/input*.c))
 MATCHER_TEST_SRCS := $(wildcard tests/unit/test_matcher_*.c)
 MATCHER_TESTS := $(patsubst tests/unit/%.c,$(MATCHER_OUT)/%,\
 	$(MATCHER_TEST_SRCS))
@@ -53,12 +56,12 @@ $(MATCHER_BIN): $(MATCHER_OBJS) $(ENGINE_LIB)
 	$(CC) $(ENGINE_SANFLAGS) -pthread -o $@ $(MATCHER_OBJS) \
 	    $(ENGINE_LIB) $(MATCHER_LDLIBS)
 
-# The unit tests link only the pure part (input.c) and the engine.
+# The unit tests link only the pure part (input*.c) and the engine.
 $(MATCHER_OUT)/test_matcher_%: tests/unit/test_matcher_%.c \
-    $(MATCHER_OUT)/input.o $(ENGINE_LIB) $(MATCHER_HDRS)
+    $(MATCHER_INPUT_OBJS) $(ENGINE_LIB) $(MATCHER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(MATCHER_CFLAGS) -c $< -o $@.o
-	$(CC) $(ENGINE_SANFLAGS) -o $@ $@.o $(MATCHER_OUT)/input.o \
+	$(CC) $(ENGINE_SANFLAGS) -o $@ $@.o $(MATCHER_INPUT_OBJS) \
 	    $(ENGINE_LIB) $(MATCHER_TEST_LDLIBS)
 
 matcher-test: $(MATCHER_TESTS)

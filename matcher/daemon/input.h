@@ -1,4 +1,7 @@
-/* input.h: a job's input document to an engine problem, and its result. */
+/*
+ * input.h: a job's input document to an engine problem, and its result
+ * (input_*.c; their shared internals are in input_int.h).
+ */
 
 #ifndef CH_MATCHER_INPUT_H
 #define CH_MATCHER_INPUT_H
@@ -47,8 +50,9 @@ struct input_job {
  * every job until they change, so a worker keeps one cache and parses
  * them once.  Each change has a new epoch: a worker that names the epoch
  * it holds (ch.job_input's second argument) gets the candidates left out
- * while they are the same, and input_parse takes them from the cache.  A job parsed with a cache borrows its candidates: free the
- * job before the cache is used again.
+ * while they are the same, and input_parse takes them from the cache.  A
+ * job parsed with a cache borrows its candidates: free the job before the
+ * cache is used again.
  */
 struct input_cache {
 	int64_t			 epoch;		/* their epoch, 0 unknown */
@@ -70,7 +74,7 @@ struct input_result {
 	double		 engine_ms;
 };
 
-/* input.c */
+/* input_names.c */
 const char	*input_kind_name(enum input_kind);
 int		 input_kind_parse(const char *, enum input_kind *);
 const char	*input_programme_name(enum engine_programme);
@@ -79,6 +83,8 @@ int		 input_programme_parse(const char *, enum engine_programme *);
 int		 input_uuid_parse(const char *, uint8_t *);
 /* 16 bytes to lower-case canonical text; out holds 37 bytes. */
 void		 input_uuid_format(const uint8_t *, char *);
+
+/* input_parse.c */
 /*
  * Parse a job input document (len bytes, need not be NUL-terminated)
  * into job, with the candidates from cache when it holds the same (cache
@@ -88,8 +94,12 @@ void		 input_uuid_format(const uint8_t *, char *);
  */
 int		 input_parse(const char *, size_t, struct input_cache *,
 		    struct input_job *, char *, size_t);
-void		 input_cache_free(struct input_cache *);
 void		 input_free(struct input_job *);
+
+/* input_cache.c */
+void		 input_cache_free(struct input_cache *);
+
+/* input_result.c */
 /*
  * Run the job's kind through the engine and build the result document.
  * Returns INPUT_OK, INPUT_INVALID (the engine refused the problem; its

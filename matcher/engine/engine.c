@@ -13,18 +13,12 @@
 #define GRID_MAX_CELL_M		100000.0
 #define GRID_DEFAULT_CELL_M	10000.0
 
-struct id_idx {
-	uint8_t		id[ENGINE_ID_LEN];
-	uint32_t	idx;
-};
-
 struct ex_row {
 	uint32_t	s, c, kind;
 };
 
 static int	fail(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-static int	id_idx_cmp(const void *, const void *);
 static int	u32_cmp(const void *, const void *);
 static int	ex_row_cmp(const void *, const void *);
 static int	weights_cmp(const void *, const void *);
@@ -116,14 +110,6 @@ engine_default_weights(enum engine_programme prog, struct engine_weights *w)
 		w->w[ENGINE_F_AVAILABILITY] = 1500;
 		w->w[ENGINE_F_WAITING] = 1000;
 	}
-}
-
-static int
-id_idx_cmp(const void *a, const void *b)
-{
-	const struct id_idx	*x = a, *y = b;
-
-	return (memcmp(x->id, y->id, ENGINE_ID_LEN));
 }
 
 static int
@@ -235,25 +221,18 @@ static int
 build_ranks(const uint8_t *base, size_t stride, size_t n, uint32_t **rank,
     uint32_t **pos)
 {
-	struct id_idx	*tmp;
-	size_t		 i;
+	struct engine_id_idx	*tmp;
+	size_t			 i;
 
 	*rank = *pos = NULL;
 	if ((tmp = calloc(n ? n : 1, sizeof(*tmp))) == NULL)
 		return (-1);
 	*rank = calloc(n ? n : 1, sizeof(**rank));
 	*pos = calloc(n ? n : 1, sizeof(**pos));
-	if (*rank == NULL || *pos == NULL)
+	if (*rank == NULL || *pos == NULL ||
+	    engine_id_index(base, stride, n, tmp, NULL) == -1)
 		goto bad;
 	for (i = 0; i < n; i++) {
-		memcpy(tmp[i].id, base + i * stride, ENGINE_ID_LEN);
-		tmp[i].idx = (uint32_t)i;
-	}
-	qsort(tmp, n, sizeof(*tmp), id_idx_cmp);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && memcmp(tmp[i - 1].id, tmp[i].id,
-		    ENGINE_ID_LEN) == 0)
-			goto bad;
 		(*rank)[i] = tmp[i].idx;
 		(*pos)[tmp[i].idx] = (uint32_t)i;
 	}

@@ -59,7 +59,10 @@ enum engine_gender {
 	ENGINE_GENDER_DIVERSE
 };
 
-/* Activity categories (DESIGN.md section 4): bit i of interests. */
+/*
+ * Activity categories of the partners programme: a candidate has one
+ * (its category), a subject any set of them (bit i of interests).
+ */
 enum engine_category {
 	ENGINE_CAT_SPORT = 0,
 	ENGINE_CAT_CULTURE,
@@ -248,6 +251,15 @@ struct engine_prefs {
 	const uint32_t	*candidate_list;
 };
 
+/*
+ * One entry of an index by id: a record's id and its index in the
+ * caller's array.  Sorted by id (memcmp), for engine_id_find.
+ */
+struct engine_id_idx {
+	uint8_t		id[ENGINE_ID_LEN];
+	uint32_t	idx;
+};
+
 struct engine;
 
 /* engine.c */
@@ -264,6 +276,19 @@ void		 engine_default_weights(enum engine_programme,
 int		 engine_feature_used(enum engine_programme, enum engine_feature);
 const char	*engine_feature_name(enum engine_feature);
 const char	*engine_violation_name(enum engine_violation);
+
+/* ids.c */
+/*
+ * Index n records of stride bytes, each starting with its id, by id: out
+ * (n entries, the caller's) gets each record's id and index, sorted by
+ * id; n must fit in a uint32_t.  Returns -1 when two records have the
+ * same id, with the index of one of them in *dup (if not NULL).
+ */
+int	engine_id_index(const void *, size_t, size_t, struct engine_id_idx *,
+	    size_t *);
+/* The index of the record with id in such an index of n entries, or -1. */
+int	engine_id_find(const struct engine_id_idx *, size_t, const uint8_t *,
+	    uint32_t *);
 
 /* score.c */
 /*

@@ -37,7 +37,10 @@ FUZZ_MATCHER_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L \
 	-ffp-contract=off $(FUZZ_CFLAGS) -Imatcher/daemon -Imatcher/engine
 
 FUZZ_API_OBJS := $(PURE_SRC:api/%.c=$(FUZZ_OUT)/obj/api/%.o)
-FUZZ_MATCHER_OBJS := $(FUZZ_OUT)/obj/matcher/input.o \
+# ch-matcher's input documents (matcher/daemon/input*.c) and the engine.
+FUZZ_MATCHER_OBJS := \
+	$(patsubst matcher/daemon/%.c,$(FUZZ_OUT)/obj/matcher/%.o,\
+	$(wildcard matcher/daemon/input*.c)) \
 	$(ENGINE_SRCS:matcher/engine/%.c=$(FUZZ_OUT)/obj/engine/%.o)
 FUZZ_MATCHER_HDRS := $(wildcard matcher/daemon/*.h matcher/engine/*.h)
 

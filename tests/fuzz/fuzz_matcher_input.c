@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for matcher/daemon/input.c: the job input documents
+ * libFuzzer target for matcher/daemon/input_*.c: the job input documents
  * ch-matcher reads from the database. PostgreSQL builds them, but from
  * what clients stored, and a worker must refuse a bad one, never crash.
  *
