@@ -50,12 +50,10 @@ LANGUAGE sql STABLE AS $$
 		AND t.status = 'active');
 $$;
 
--- The person lets the partners of her placements have her contact
--- details.
-CREATE OR REPLACE FUNCTION ch.shares_contact(p_participant uuid)
+-- The person's standing consent to a purpose: granted and not withdrawn.
+CREATE OR REPLACE FUNCTION ch.has_consent(p_participant uuid, p_purpose text)
 RETURNS boolean LANGUAGE sql STABLE AS $$
-	SELECT EXISTS (SELECT 1 FROM ch.consent k
-	    WHERE k.participant_id = p_participant
-		AND k.purpose = 'share_contact_with_partner'
-		AND k.withdrawn_at IS NULL);
+	SELECT EXISTS (SELECT 1 FROM ch.consent c
+	    WHERE c.participant_id = p_participant AND c.purpose = p_purpose
+	    AND c.withdrawn_at IS NULL);
 $$;

@@ -20,41 +20,25 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE OR REPLACE TRIGGER district_touch BEFORE UPDATE ON ch.district
-    FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER place_touch BEFORE UPDATE ON ch.place
-    FOR EACH ROW EXECUTE FUNCTION ch.touch();
 
-CREATE OR REPLACE TRIGGER app_user_touch BEFORE UPDATE ON ch.app_user
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER organization_touch BEFORE UPDATE ON ch.organization
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER offer_touch BEFORE UPDATE ON ch.offer
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER participant_touch BEFORE UPDATE ON ch.participant
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER participant_contact_touch BEFORE UPDATE
-	ON ch.participant_contact FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER placement_touch BEFORE UPDATE ON ch.placement
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER mentor_touch BEFORE UPDATE ON ch.mentor
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER mentee_profile_touch BEFORE UPDATE ON ch.mentee_profile
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER tandem_touch BEFORE UPDATE ON ch.tandem
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER tandem_meeting_touch BEFORE UPDATE ON ch.tandem_meeting
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER event_touch BEFORE UPDATE ON ch.event
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER event_registration_touch BEFORE UPDATE
-	ON ch.event_registration FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER matching_settings_touch BEFORE UPDATE ON ch.matching_settings
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER matching_job_touch BEFORE UPDATE ON ch.matching_job
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
-CREATE OR REPLACE TRIGGER proposal_touch BEFORE UPDATE ON ch.proposal
-	FOR EACH ROW EXECUTE FUNCTION ch.touch();
+-- Every mutable table (one with version and updated_at) is versioned by
+-- ch.touch on each update: a table a migration adds gets the trigger when
+-- this file is applied after it.
+DO $$
+DECLARE
+	t	name;
+BEGIN
+	FOR t IN SELECT c.relname FROM pg_class c
+	    WHERE c.relnamespace = 'ch'::regnamespace AND c.relkind = 'r'
+	    AND (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid
+		AND a.attname IN ('version', 'updated_at')
+		AND NOT a.attisdropped) = 2 LOOP
+		EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE '
+		    'ON ch.%I FOR EACH ROW EXECUTE FUNCTION ch.touch()',
+		    t || '_touch', t);
+	END LOOP;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION ch.audit_log_immutable() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -240,6 +224,16 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 	FROM jsonb_array_elements_text(coalesce(p_codes, '[]'))
 	    WITH ORDINALITY c(code, ord)
 	WHERE NOT ch.term_exists(p_taxonomy, c.code);
+$$;
+
+-- Adds an error when a place id is given that names no place.
+CREATE OR REPLACE FUNCTION ch.check_place(p_errors jsonb, p_field text,
+    p_place uuid)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN p_place IS NULL OR EXISTS (SELECT 1 FROM ch.place
+	    WHERE id = p_place) THEN p_errors
+	    ELSE p_errors || ch.err(p_field, 'unknown', 'There is no place '
+		'with this id (GET /v1/places).') END;
 $$;
 
 -- Adds one error per unknown code of a JSON array member.

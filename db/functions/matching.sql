@@ -463,15 +463,12 @@ END
 $$;
 
 -- A person who may be proposed now: active, consented to matching (the
--- same rule is written out in ch.job_complete, where the planner can
--- join it).
+-- set-based queries of the worker, ch.job_input and ch.job_complete, say
+-- the same as a join the planner can use).
 CREATE OR REPLACE FUNCTION ch.participant_matchable(p ch.participant) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	RETURN p.status IN ('waiting', 'placed') AND EXISTS (SELECT 1
-	    FROM ch.consent c WHERE c.participant_id = p.id
-	    AND c.purpose = 'matching' AND c.withdrawn_at IS NULL);
-END
+LANGUAGE sql STABLE AS $$
+	SELECT p.status IN ('waiting', 'placed')
+	    AND ch.has_consent(p.id, 'matching');
 $$;
 
 CREATE OR REPLACE FUNCTION ch.job_fail(p_id uuid, p_attempt integer, p_worker text,

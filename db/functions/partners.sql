@@ -115,11 +115,7 @@ BEGIN
 	o.website := p_doc->>'website';
 	o.email := p_doc->>'email';
 	o.phone := p_doc->>'phone';
-	IF o.place_id IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.place WHERE id = o.place_id) THEN
-		e := e || ch.err('/place_id', 'unknown', 'There is no place '
-		    'with this id (GET /v1/places).');
-	END IF;
+	e := ch.check_place(e, '/place_id', o.place_id);
 	IF NOT EXISTS (SELECT 1 FROM ch.district WHERE id = o.district_id)
 	THEN
 		e := e || ch.err('/district_id', 'unknown',
@@ -356,11 +352,7 @@ BEGIN
 	END IF;
 	e := ch.check_codes(e, '/languages', 'languages', p_doc->'languages',
 	    'The language');
-	IF f.place_id IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.place WHERE id = f.place_id) THEN
-		e := e || ch.err('/place_id', 'unknown', 'There is no place '
-		    'with this id (GET /v1/places).');
-	END IF;
+	e := ch.check_place(e, '/place_id', f.place_id);
 	IF f.place_id IS NULL AND NOT f.online THEN
 		e := e || ch.err('/place_id', 'required', 'An offer takes '
 		    'place somewhere (place_id) or online (online: true).');
@@ -697,11 +689,7 @@ BEGIN
 	e := ch.check_spoken(e, '/languages', p.languages);
 	e := ch.check_codes(e, '/interests', 'activity_categories',
 	    p_doc->'interests', 'The interest');
-	IF p.home_place_id IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.place WHERE id = p.home_place_id) THEN
-		e := e || ch.err('/home_place_id', 'unknown', 'There is no '
-		    'place with this id (GET /v1/places).');
-	END IF;
+	e := ch.check_place(e, '/home_place_id', p.home_place_id);
 	IF p.assistant_id IS NOT NULL AND NOT EXISTS (
 	    SELECT 1 FROM ch.app_user u WHERE u.id = p.assistant_id
 		AND u.role IN ('assistant', 'coordinator')
@@ -878,7 +866,8 @@ CREATE OR REPLACE FUNCTION ch.contact_visible(c ch.participant_contact)
 RETURNS boolean LANGUAGE sql STABLE AS $$
 	SELECT ch.staff_of(c.district_id) OR ch.is_self(c.participant_id)
 	    OR coalesce(ch.places(c.participant_id)
-		AND ch.shares_contact(c.participant_id), false);
+		AND ch.has_consent(c.participant_id,
+		    'share_contact_with_partner'), false);
 $$;
 
 CREATE OR REPLACE FUNCTION ch.contact_get(p_who jsonb, p_id uuid)

@@ -60,15 +60,6 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION ch.has_consent(p_participant uuid, p_purpose text)
-RETURNS boolean LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	RETURN EXISTS (SELECT 1 FROM ch.consent c
-	    WHERE c.participant_id = p_participant AND c.purpose = p_purpose
-	    AND c.withdrawn_at IS NULL);
-END
-$$;
-
 -- Why a person cannot be placed in an offer: one field error each, []
 -- when she can. The only definition of who fits an offer; capacity is
 -- the placement table's own rule.

@@ -98,11 +98,7 @@ BEGIN
 		    'occupational_fields).');
 	END IF;
 	e := ch.check_spoken(e, '/languages', m.languages);
-	IF m.home_place_id IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.place WHERE id = m.home_place_id) THEN
-		e := e || ch.err('/home_place_id', 'unknown', 'There is no '
-		    'place with this id (GET /v1/places).');
-	END IF;
+	e := ch.check_place(e, '/home_place_id', m.home_place_id);
 	IF m.capacity < m.active_tandems THEN
 		e := e || ch.err('/capacity', 'below_tandems', format(
 		    'She has %s active tandems; capacity cannot be lower.',
@@ -710,11 +706,7 @@ BEGIN
 	v.ends_at := (p_doc->>'ends_at')::timestamptz;
 	v.capacity := (p_doc->>'capacity')::numeric::integer;
 	v.status := coalesce(p_doc->>'status', 'planned');
-	IF v.place_id IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.place WHERE id = v.place_id) THEN
-		e := e || ch.err('/place_id', 'unknown', 'There is no place '
-		    'with this id (GET /v1/places).');
-	END IF;
+	e := ch.check_place(e, '/place_id', v.place_id);
 	IF v.place_id IS NULL AND NOT v.online THEN
 		e := e || ch.err('/place_id', 'required', 'An event takes '
 		    'place somewhere (place_id) or online (online: true).');
