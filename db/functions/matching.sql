@@ -405,6 +405,7 @@ BEGIN
 			IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ch.tandem t
 			WHERE t.participant_id = p.id
 			AND t.status = 'active'))),
+		-- ch.has_consent, as a join the planner can use.
 		'consent_matching', EXISTS (SELECT 1 FROM ch.consent c
 		    WHERE c.participant_id = p.id AND c.purpose = 'matching'
 		    AND c.withdrawn_at IS NULL),
@@ -412,10 +413,8 @@ BEGIN
 		    WHERE c.participant_id = p.id
 		    AND c.purpose = 'cross_district'
 		    AND c.withdrawn_at IS NULL),
-		'langs', ch.langs_engine(CASE WHEN mp.german_level IS NOT NULL
-		    AND NOT p.languages @> '[{"code": "de"}]' THEN p.languages
-		    || jsonb_build_array(jsonb_build_object('code', 'de',
-		    'level', mp.german_level)) ELSE p.languages END),
+		'langs', ch.langs_engine(ch.with_german(p.languages,
+		    mp.german_level)),
 		'kldb', coalesce(mp.target_occupational_field, ''))
 	    ORDER BY p.id), '[]')
 	    FROM ch.participant p

@@ -16,21 +16,20 @@
 -- languages, and without German among them the German level of her
 -- mentee profile, if she has one.
 CREATE OR REPLACE FUNCTION ch.spoken(p ch.participant) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-	german	text;
-BEGIN
-	IF p.languages @> '[{"code": "de"}]' THEN
-		RETURN p.languages;
-	END IF;
-	SELECT mp.german_level INTO german FROM ch.mentee_profile mp
-	WHERE mp.participant_id = p.id;
-	IF german IS NULL THEN
-		RETURN p.languages;
-	END IF;
-	RETURN p.languages || jsonb_build_array(jsonb_build_object('code',
-	    'de', 'level', german));
-END
+LANGUAGE sql STABLE AS $$
+	SELECT ch.with_german(p.languages, (SELECT mp.german_level
+	    FROM ch.mentee_profile mp WHERE mp.participant_id = p.id));
+$$;
+
+-- Languages with German added at a level, unless German is among them
+-- (ch.job_input, which has the mentee profile at hand, uses this too).
+CREATE OR REPLACE FUNCTION ch.with_german(p_languages jsonb,
+    p_german text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_german IS NULL
+	    OR p_languages @> '[{"code": "de"}]' THEN p_languages
+	    ELSE p_languages || jsonb_build_array(jsonb_build_object('code',
+		'de', 'level', p_german)) END;
 $$;
 
 -- A shared language as the engine counts it: a language both speak, or
