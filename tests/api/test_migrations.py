@@ -113,8 +113,11 @@ def release_tree():
     version, commit = last_release()
     tmp = tempfile.mkdtemp(prefix="ch-release-")
     tree = os.path.join(tmp, version)
-    r = run("git", "-C", TOP, "cat-file", "-e", commit + "^{commit}",
-            check=False)
+    have = ["git", "-C", TOP, "cat-file", "-e", commit + "^{commit}"]
+    if run(*have, check=False).returncode != 0:
+        # A shallow clone: fetch the history it left out, if it can.
+        run("git", "-C", TOP, "fetch", "--quiet", "--unshallow", check=False)
+    r = run(*have, check=False)
     assert r.returncode == 0, (
         "release %s (commit %s) is not in this clone's history: the "
         "upgrade test needs it (git fetch --unshallow)" % (version, commit))
