@@ -3,11 +3,19 @@ through the API the way a client would, and proposals read back."""
 
 import time
 
+import pytest
+
 from partners_util import (DEMO_ORG, GOTHA, Caller, grant, hdr, new_offer,
                            new_participant, place_of, unique)
 
 __all__ = ["submit", "await_job", "run_job", "job_proposals", "act",
-           "suggest", "callers", "person", "offer_for"]
+           "suggest", "callers", "person", "offer_for", "check_explained",
+           "PARTNERS_FEATURES", "WOMEN_FEATURES"]
+
+PARTNERS_FEATURES = ["interest", "language", "distance", "availability",
+                     "waiting_time"]
+WOMEN_FEATURES = ["occupation", "goals", "language", "distance",
+                  "availability", "waiting_time"]
 
 
 def callers(api):
@@ -39,6 +47,20 @@ def offer_for(api, who, language, **fields):
     return new_offer(api, who["org"].token, org=DEMO_ORG,
                      category="interreligious", languages=[language],
                      **fields)
+
+
+def check_explained(p, features):
+    x = p["explanation"]
+    assert [f["feature"] for f in x["features"]] == features
+    assert sum(f["weight"] for f in x["features"]) == 100
+    for f in x["features"]:
+        assert 0 <= f["value"] <= 1
+        assert f["points"] == pytest.approx(f["weight"] * f["value"],
+                                            abs=0.01)
+        assert f["reason"]
+    assert x["score"] == pytest.approx(
+        sum(f["points"] for f in x["features"]), abs=0.001)
+    assert p["score"] == pytest.approx(x["score"], abs=0.001)
 
 
 def submit(api, caller, body, expect=202, **headers):

@@ -1,7 +1,10 @@
-"""Shared helpers of the Connecting Partners tests (test_partners_*.py):
-accounts, organisations, offers, participants, consents and placements
-made through the API the way a client would, and list walking."""
+"""Shared helpers of the Connecting Partners tests (test_offers.py,
+test_placements.py, test_participants.py, test_consents.py,
+test_conventions.py, test_partners_*.py, ...): accounts, organisations,
+offers, participants, consents and placements made through the API the way
+a client would, and list walking."""
 
+import datetime
 import json
 import math
 import time
@@ -27,7 +30,8 @@ __all__ = ["ROLES", "DEMO_ORG", "DEMO_PARTICIPANT", "PURPOSES", "ERFURT",
            "GOTHA", "bearer", "token_for", "login", "hdr", "unique",
            "user_id", "place_of", "new_org", "new_offer",
            "new_participant", "grant", "withdraw", "place", "read",
-           "patch", "walk", "haversine", "Caller", "DEMO_PASSWORD"]
+           "patch", "walk", "haversine", "Caller", "DEMO_PASSWORD",
+           "demo_callers", "today_dates", "free_places"]
 
 
 def unique(tag):
@@ -40,6 +44,12 @@ def hdr(token, **extra):
     for k, v in extra.items():
         h[k.replace("_", "-")] = v
     return h
+
+
+def today_dates():
+    """current_date of the database may be UTC or local time."""
+    return {datetime.date.today().isoformat(),
+            datetime.datetime.now(datetime.timezone.utc).date().isoformat()}
 
 
 def user_id(api, token):
@@ -137,6 +147,10 @@ def read(api, token, path, expect=200, **headers):
     return r
 
 
+def free_places(api, token, offer_id):
+    return read(api, token, "/v1/offers/" + offer_id).json()["free_places"]
+
+
 def patch(api, token, path, body, etag=None, reader=None, **headers):
     """A merge patch; etag None: read the current one first (as reader),
     False: send no If-Match."""
@@ -212,3 +226,12 @@ class Caller:
                         json=body)
         assert r.status_code == 201, r.text
         return cls(api, email, role, district, r.json()["id"])
+
+
+def demo_callers(api, roles=ROLES):
+    """The demo accounts of Erfurt in these roles (and Gotha's staff):
+    {role: Caller, "gotha_coordinator": ..., "gotha_assistant": ...}."""
+    w = {role: Caller.demo(api, role) for role in roles}
+    w["gotha_coordinator"] = Caller.demo(api, "coordinator", GOTHA)
+    w["gotha_assistant"] = Caller.demo(api, "assistant", GOTHA)
+    return w

@@ -1,8 +1,10 @@
-"""Shared helpers of the Connecting Women tests (test_women_*.py): mentor
-accounts and profiles, mentees (female participants with a mentee
-profile), tandems, meetings, events and registrations, all made through
-the API the way a client would. Nothing here depends on demo data for
-Connecting Women (db/demo/0004_women.sql may or may not exist)."""
+"""Shared helpers of the Connecting Women tests (test_mentors.py,
+test_mentee_profiles.py, test_tandems.py, test_events.py,
+test_reports.py, test_women_*.py, ...): mentor accounts and profiles,
+mentees (female participants with a mentee profile), tandems, meetings,
+events and registrations, all made through the API the way a client
+would. Nothing here depends on demo data for Connecting Women
+(db/demo/0004_women.sql may or may not exist)."""
 
 import datetime
 import json
@@ -11,7 +13,8 @@ import threading
 import requests
 
 from partners_util import (DEMO_PASSWORD, ERFURT, GOTHA, Caller, bearer,
-                           grant, hdr, new_participant, read, unique)
+                           demo_callers, grant, hdr, new_participant, read,
+                           today_dates, unique, walk)
 
 __all__ = ["ERFURT", "GOTHA", "SEAT", "Caller", "mentor_body",
            "mentor_account", "apply_mentor", "active_mentor",
@@ -19,15 +22,28 @@ __all__ = ["ERFURT", "GOTHA", "SEAT", "Caller", "mentor_body",
            "form_tandem", "end_tandem", "meet", "new_event", "register",
            "mentor_of", "report", "report_of", "merge_patch", "problem",
            "errors_of", "today_dates", "DEMO_PASSWORD", "hdr", "read",
-           "bearer", "unique", "grant", "new_participant", "race"]
+           "bearer", "unique", "grant", "new_participant", "race",
+           "women_callers", "audit_rows", "listed"]
 
 SEAT = {ERFURT: "99084", GOTHA: "99867"}
 
 
-def today_dates():
-    """current_date of the database may be UTC or local time."""
-    return {datetime.date.today().isoformat(),
-            datetime.datetime.now(datetime.timezone.utc).date().isoformat()}
+def women_callers(api):
+    """The demo accounts of Erfurt but its mentor (and Gotha's staff)."""
+    return demo_callers(api, ("state_admin", "coordinator", "assistant",
+                              "organization", "participant"))
+
+
+def audit_rows(stack, request_id):
+    return stack.sql(
+        "SELECT actor, actor_role, action, entity, entity_id, district_id"
+        " FROM ch.audit_log WHERE request_id = %s ORDER BY id",
+        (request_id,))
+
+
+def listed(api, token, path, params=None):
+    items, _ = walk(api, token, path, params, limit=100)
+    return [x["id"] for x in items]
 
 
 def problem(r, status, kind=None):
