@@ -39,7 +39,7 @@ PURE_SRC	:= api/codec.c api/config.c api/token.c api/schema.c
 API_SRC		:= $(PURE_SRC) api/init.c api/router.c api/http_util.c \
 		   api/db.c api/auth.c api/password.c api/health.c \
 		   api/index.c api/districts.c api/places.c api/sessions.c \
-		   api/me.c api/users.c api/resource.c api/taxonomies.c \
+		   api/resource.c api/taxonomies.c \
 		   api/matching.c
 API_HDR		:= api/ch.h
 UNIT_TESTS	:= test_codec test_config test_token test_schema

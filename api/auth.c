@@ -19,7 +19,7 @@
  * refresh token) or a changed role stops the token at once.
  */
 #define SQL_PRINCIPAL \
-	"SELECT u.role, coalesce(u.district_id, ''), ch.user_json(u)::text, " \
+	"SELECT u.role, coalesce(u.district_id, ''), "                       \
 	"coalesce(u.organization_id::text, ''), "                            \
 	"coalesce(u.participant_id::text, '') "                              \
 	"FROM ch.app_user u JOIN ch.token_family f ON f.user_id = u.id "     \
@@ -126,6 +126,8 @@ auth_begin(struct http_request *req, struct api_ctx *ctx)
 	ctx->who.external = c.external;
 	kore_strlcpy(ctx->who.district, c.district, sizeof(ctx->who.district));
 	kore_strlcpy(ctx->who.sid, c.sid, sizeof(ctx->who.sid));
+	ctx->who.issuer = c.external ? auth_tokens.external.name :
+	    auth_tokens.local.name;
 	if (c.external) {
 		(void)snprintf(ctx->who.actor, sizeof(ctx->who.actor), "%s#%s",
 		    auth_tokens.external.name, c.sub);
@@ -157,10 +159,9 @@ auth_principal_done(struct http_request *req, struct api_ctx *ctx,
 		    "The access token was revoked or is out of date; "
 		    "sign in again."));
 	}
-	ctx->who.user_json = kore_strdup(kore_pgsql_getvalue(sql, 0, 2));
-	kore_strlcpy(ctx->who.organization, kore_pgsql_getvalue(sql, 0, 3),
+	kore_strlcpy(ctx->who.organization, kore_pgsql_getvalue(sql, 0, 2),
 	    sizeof(ctx->who.organization));
-	kore_strlcpy(ctx->who.participant, kore_pgsql_getvalue(sql, 0, 4),
+	kore_strlcpy(ctx->who.participant, kore_pgsql_getvalue(sql, 0, 3),
 	    sizeof(ctx->who.participant));
 	ctx->who.authenticated = 1;
 
@@ -223,20 +224,9 @@ auth_permit(struct http_request *req, struct api_ctx *ctx, unsigned roles)
 	return (KORE_RESULT_ERROR);
 }
 
-/* The caller's district scope for SQL: NULL means every district. */
-const char *
-auth_scope(struct api_ctx *ctx)
-{
-	if (ctx->who.role == ROLE_STATE_ADMIN)
-		return (NULL);
-	return (ctx->who.district);
-}
-
 void
 auth_release(struct api_ctx *ctx)
 {
-	kore_free(ctx->who.user_json);
-	ctx->who.user_json = NULL;
 	kore_free(ctx->who.json);
 	ctx->who.json = NULL;
 }

@@ -241,7 +241,6 @@ enum token_error token_verify(const struct token_config *, const char *,
 #define DB_PARAMS_MAX		16
 #define API_ERRORS_MAX		32	/* entries in one problem */
 #define API_JSON_DEPTH_MAX	32	/* nesting of request bodies */
-#define PASSWORD_MIN_CHARS	12
 #define PASSWORD_MAX_CHARS	256
 #define PASSWORD_MAX_BYTES	(PASSWORD_MAX_CHARS * 4)
 #define PASSWORD_SIGNINS_MAX	8	/* sign-ins hashing at once per worker */
@@ -281,7 +280,7 @@ struct principal {
 	char		 sid[37];		/* their session (family) */
 	char		 subject[201];
 	char		 actor[320];		/* for the audit log */
-	char		*user_json;		/* our accounts only */
+	const char	*issuer;		/* its token's iss */
 	char		 organization[37];	/* the record the account */
 	char		 participant[37];	/* acts for, or "" */
 	char		*json;			/* all of it, for SQL */
@@ -293,9 +292,29 @@ struct password_task;
 
 typedef int (*api_handler)(struct http_request *, struct api_ctx *);
 
+/*
+ * A route's C step between the contract check and the SQL call of the
+ * generic handlers (route field prepare): it gets the checked body, may
+ * change it (a password becomes its hash) and then calls resource_send(),
+ * at once or from a task's callback, or answers a refusal itself.
+ */
+typedef int (*api_prepare)(struct http_request *, struct api_ctx *,
+    struct cJSON *);
+
 /* Route flags (router.c). */
 #define ROUTE_ACCEPTED		0x01	/* create answers 202: queued work */
 #define ROUTE_RANKED		0x02	/* list ordered by an integer rank */
+#define ROUTE_BY_TEXT		0x04	/* list ordered by a text, not a time */
+
+/* A generic handler's checked request on its way to SQL (resource.c). */
+struct resource_call {
+	struct cJSON		*body;		/* kept for a prepare step */
+	char			*text;		/* the body as sent */
+	size_t			 len;
+	const char		*key;		/* Idempotency-Key, or NULL */
+	char			 hash[65];	/* the request's, with a key */
+	char			 versions[128];	/* If-Match for SQL, or "" */
+};
 
 struct api_ctx {
 	const struct route	*route;
@@ -312,6 +331,8 @@ struct api_ctx {
 	struct db		 db;
 	struct principal	 who;
 	unsigned		 route_flags;	/* ROUTE_* */
+	api_prepare		 prepare;	/* the route's, or NULL */
+	struct resource_call	 call;
 	struct password_task	*task;
 	int			 password_slot;	/* a sign-in's hashing slot */
 	/* Called when Kore wakes a request that slept for its own reasons
@@ -346,7 +367,6 @@ int	auth_permit(struct http_request *, struct api_ctx *, unsigned);
 int	auth_login_failed(struct http_request *, struct api_ctx *,
 	    const char *, const char *, db_done_cb);
 int	auth_throttled(struct http_request *, struct api_ctx *, const char *);
-const char *auth_scope(struct api_ctx *);
 void	auth_release(struct api_ctx *);
 
 /* password.c */
@@ -358,6 +378,10 @@ int	password_verify(struct http_request *, struct api_ctx *, const char *,
 int	password_signin_reserve(struct api_ctx *);
 int	password_drive(struct http_request *, struct api_ctx *);
 int	password_release(struct api_ctx *);
+int	password_prepare_account(struct http_request *, struct api_ctx *,
+	    struct cJSON *);
+int	password_prepare_change(struct http_request *, struct api_ctx *,
+	    struct cJSON *);
 
 /* init.c */
 extern struct config	api_config;
@@ -375,8 +399,6 @@ int	api_json(struct http_request *, struct api_ctx *, int,
 int	api_no_content(struct http_request *, struct api_ctx *, int);
 int	api_page(struct http_request *, struct api_ctx *, struct kore_pgsql *,
 	    const char *, int);
-int	api_query_check(struct http_request *, struct api_ctx *,
-	    const char *const *);
 int	api_query_limit(struct http_request *, struct api_ctx *);
 int	api_query_cursor(struct http_request *, struct api_ctx *,
 	    const char *, char **, int, int *);
@@ -388,12 +410,7 @@ int	api_errors_answer(struct http_request *, struct api_ctx *, int,
 	    struct api_errors *, const char *);
 int	api_body_json(struct http_request *, struct api_ctx *, int,
 	    struct cJSON **);
-void	api_body_unknown(struct api_errors *, const struct cJSON *,
-	    const char *const *);
-const char *api_body_string(struct api_errors *, const struct cJSON *,
-	    const char *, size_t, size_t, int *);
 void	api_etag(struct http_request *, const char *);
-int	api_if_match(struct http_request *, struct api_ctx *, const char *);
 
 /* db.c */
 int	db_query(struct http_request *, struct api_ctx *, const char *,
@@ -424,20 +441,14 @@ int	sessions_refresh(struct http_request *, struct api_ctx *);
 int	sessions_logout(struct http_request *, struct api_ctx *);
 int	sessions_jwks(struct http_request *, struct api_ctx *);
 
-/* me.c */
-int	me_get(struct http_request *, struct api_ctx *);
-int	me_password(struct http_request *, struct api_ctx *);
-
-/* users.c */
-int	users_list(struct http_request *, struct api_ctx *);
-int	users_create(struct http_request *, struct api_ctx *);
-int	users_one(struct http_request *, struct api_ctx *);
-int	users_update(struct http_request *, struct api_ctx *);
-
 /* resource.c: generic handlers driven by the contract */
 const struct cJSON *resource_spec(void);
 int	resource_params(struct http_request *, struct api_ctx *,
 	    const char *);
+int	resource_body(struct http_request *, struct api_ctx *,
+	    struct cJSON **);
+int	resource_send(struct http_request *, struct api_ctx *);
+void	resource_release(struct api_ctx *);
 int	resource_list(struct http_request *, struct api_ctx *);
 int	resource_get(struct http_request *, struct api_ctx *);
 int	resource_create(struct http_request *, struct api_ctx *);

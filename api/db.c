@@ -394,7 +394,9 @@ db_error(struct http_request *req, struct api_ctx *ctx)
 
 /*
  * Answers a refusal of our SQL functions: SQLSTATE CHnnn, nnn the status.
- * Their messages are written for API users; anything else is a bug.
+ * Their messages are written for API users; anything else is a bug. A
+ * 401 (the caller's account ended during the request) carries the
+ * challenge every 401 does, so its message must hold no quotes.
  */
 static int
 db_refused(struct http_request *req, struct api_ctx *ctx)
@@ -405,6 +407,7 @@ db_refused(struct http_request *req, struct api_ctx *ctx)
 		const char	*type;
 	} map[] = {
 		{ "CH400", 400, "invalid-parameter" },
+		{ "CH401", 401, "invalid-token" },
 		{ "CH403", 403, "forbidden" },
 		{ "CH404", 404, "not-found" },
 		{ "CH409", 409, "conflict" },
@@ -423,6 +426,10 @@ db_refused(struct http_request *req, struct api_ctx *ctx)
 		return (api_problem(req, ctx, 500, "internal-error",
 		    "An unexpected error occurred; it was logged with the "
 		    "request id."));
+	}
+	if (map[i].status == 401) {
+		return (auth_unauthenticated(req, ctx, "invalid_token",
+		    db->refusal[0]));
 	}
 	errors = db->refusal[1];
 	if (errors != NULL && errors[0] != '[')

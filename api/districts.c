@@ -23,15 +23,13 @@
 static int	districts_list_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 
-static const char *const list_params[] = { "limit", "cursor", NULL };
-
 int
 districts_list(struct http_request *req, struct api_ctx *ctx)
 {
 	char	*after[1];
 	int	 present, ret;
 
-	if (api_query_check(req, ctx, list_params) != KORE_RESULT_OK ||
+	if (resource_params(req, ctx, "get") != KORE_RESULT_OK ||
 	    api_query_limit(req, ctx) != KORE_RESULT_OK ||
 	    api_query_cursor(req, ctx, "district", after, 1, &present) !=
 	    KORE_RESULT_OK)
@@ -54,11 +52,8 @@ districts_list_done(struct http_request *req, struct api_ctx *ctx,
 int
 districts_one(struct http_request *req, struct api_ctx *ctx)
 {
-	if (!codec_is_district_key(ctx->params[0])) {
-		return (api_problem_field(req, ctx, 400, "id", "format",
-		    "A district id is its five-digit official key, "
-		    "for example 16051."));
-	}
+	if (resource_params(req, ctx, "get") != KORE_RESULT_OK)
+		return (API_DONE);
 
 	return (db_query(req, ctx, SQL_DISTRICT_ONE, db_respond_json, 1,
 	    ctx->params[0]));

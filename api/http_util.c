@@ -183,36 +183,11 @@ api_page(struct http_request *req, struct api_ctx *ctx,
 }
 
 /*
- * Refuses query parameters a route does not know: a misspelt filter must
- * not silently widen a list. Returns KORE_RESULT_OK, or KORE_RESULT_ERROR
- * after answering 400.
- */
-int
-api_query_check(struct http_request *req, struct api_ctx *ctx,
-    const char *const *allowed)
-{
-	int	i, k;
-
-	for (i = 0; i < ctx->query.count; i++) {
-		for (k = 0; allowed[k] != NULL; k++) {
-			if (strcmp(ctx->query.args[i].name, allowed[k]) == 0)
-				break;
-		}
-		if (allowed[k] == NULL) {
-			api_problem_field(req, ctx, 400,
-			    ctx->query.args[i].name, "unknown_parameter",
-			    "This query parameter is not supported here.");
-			return (KORE_RESULT_ERROR);
-		}
-	}
-
-	return (KORE_RESULT_OK);
-}
-
-/*
  * ?limit= (1-100, default 20) into ctx->limit, and into ctx->fetch the
  * rows to ask for (one more, to see whether a next page exists) as a
- * query parameter. Same return convention as above.
+ * query parameter. The contract check ran before: what it lets through
+ * and this refuses is a whole number not written as one ("5.0", "1e1").
+ * Returns KORE_RESULT_OK, or KORE_RESULT_ERROR after answering 400.
  */
 int
 api_query_limit(struct http_request *req, struct api_ctx *ctx)
@@ -222,7 +197,7 @@ api_query_limit(struct http_request *req, struct api_ctx *ctx)
 	ctx->limit = 20;
 	if ((v = codec_query_get(&ctx->query, "limit")) != NULL &&
 	    codec_parse_int(v, 1, 100, &ctx->limit) == -1) {
-		api_problem_field(req, ctx, 400, "limit", "range",
+		api_problem_field(req, ctx, 400, "limit", "type",
 		    "limit must be a whole number from 1 to 100.");
 		return (KORE_RESULT_ERROR);
 	}
@@ -444,70 +419,6 @@ api_body_json(struct http_request *req, struct api_ctx *ctx, int merge_patch,
 	return (KORE_RESULT_OK);
 }
 
-/* Adds an error for every member of obj whose name is not allowed. */
-void
-api_body_unknown(struct api_errors *e, const cJSON *obj,
-    const char *const *allowed)
-{
-	const cJSON	*m;
-	char		 field[80];
-	int		 k;
-
-	cJSON_ArrayForEach(m, obj) {
-		for (k = 0; allowed[k] != NULL; k++) {
-			if (strcmp(m->string, allowed[k]) == 0)
-				break;
-		}
-		if (allowed[k] == NULL) {
-			(void)snprintf(field, sizeof(field), "/%s", m->string);
-			api_errors_add(e, field, "unknown_field",
-			    "This field is not part of the request.");
-		}
-	}
-}
-
-/*
- * A string member: NULL when absent; otherwise checked for type, length
- * (in characters) and control characters, with an error added when bad.
- * *bad is set when an error was added.
- */
-const char *
-api_body_string(struct api_errors *e, const cJSON *obj, const char *name,
-    size_t min, size_t max, int *bad)
-{
-	const cJSON	*v;
-	char		 field[80], msg[128];
-	size_t		 i, chars;
-
-	if ((v = cJSON_GetObjectItemCaseSensitive(obj, name)) == NULL)
-		return (NULL);
-	(void)snprintf(field, sizeof(field), "/%s", name);
-	if (!cJSON_IsString(v)) {
-		api_errors_add(e, field, "type", "This field must be a string.");
-		*bad = 1;
-		return (NULL);
-	}
-	for (i = 0; v->valuestring[i] != '\0'; i++) {
-		if ((unsigned char)v->valuestring[i] < 0x20 ||
-		    v->valuestring[i] == 0x7f) {
-			api_errors_add(e, field, "control_character",
-			    "This field must not contain control characters.");
-			*bad = 1;
-			return (NULL);
-		}
-	}
-	chars = codec_utf8_chars(v->valuestring);
-	if (chars < min || chars > max) {
-		(void)snprintf(msg, sizeof(msg), "This field must have %zu to "
-		    "%zu characters.", min, max);
-		api_errors_add(e, field, "length", msg);
-		*bad = 1;
-		return (NULL);
-	}
-
-	return (v->valuestring);
-}
-
 /* A strong ETag for a row version. */
 void
 api_etag(struct http_request *req, const char *version)
@@ -516,40 +427,4 @@ api_etag(struct http_request *req, const char *version)
 
 	(void)snprintf(tag, sizeof(tag), "\"%s\"", version);
 	http_response_header(req, "etag", tag);
-}
-
-/*
- * Checks If-Match (RFC 9110, strong comparison) against the current row
- * version. Answers 428 when the header is missing (updates must say what
- * they change) and 412 when no tag matches. Returns KORE_RESULT_OK or
- * KORE_RESULT_ERROR after answering.
- */
-int
-api_if_match(struct http_request *req, struct api_ctx *ctx,
-    const char *version)
-{
-	const char	*hdr, *p;
-	char		 tag[32];
-	size_t		 tlen, n;
-
-	if (!http_request_header(req, "if-match", &hdr)) {
-		api_problem(req, ctx, 428, "precondition-required",
-		    "Send If-Match with the ETag you last read, so that "
-		    "a concurrent change is not overwritten.");
-		return (KORE_RESULT_ERROR);
-	}
-	(void)snprintf(tag, sizeof(tag), "\"%s\"", version);
-	tlen = strlen(tag);
-	for (p = hdr; *p != '\0'; p += n) {
-		p += strspn(p, " \t,");
-		n = strcspn(p, " \t,");
-		if ((n == 1 && *p == '*') || (n == tlen &&
-		    strncmp(p, tag, tlen) == 0))
-			return (KORE_RESULT_OK);
-	}
-	api_problem(req, ctx, 412, "precondition-failed",
-	    "The resource changed since you read it (If-Match does not match "
-	    "its ETag); read it again.");
-
-	return (KORE_RESULT_ERROR);
 }

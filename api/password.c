@@ -5,10 +5,14 @@
  * request sleeps until the thread is done. Sign-ins, which anyone may
  * send, hash only PASSWORD_SIGNINS_MAX at a time per worker, so they
  * cannot queue up the threads that signed-in users need too.
+ *
+ * At the end, the prepare steps (resource.c) of the two generic routes
+ * that take a password: POST /v1/users and POST /v1/me/password.
  */
 
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "ch.h"
@@ -39,12 +43,37 @@ static char	dummy_hash[crypto_pwhash_STRBYTES];
 /* Sign-ins of this worker holding a hashing slot. */
 static int	signins_hashing;
 
+/*
+ * A password change's first step: the attempt counted like a sign-in's
+ * (ch.me_password_begin) and the stored hash to check against.
+ */
+#define SQL_CHANGE_BEGIN \
+	"SELECT retry_after, password_hash, email "                          \
+	"FROM ch.me_password_begin($1::jsonb)"
+
+/* A password change between its steps: whose failure to record. */
+struct password_change {
+	char	email[255];
+};
+
 static int	password_run(struct kore_task *);
 static void	password_task_free(struct password_task *);
 static int	password_start(struct http_request *, struct api_ctx *,
 		    enum password_op, const char *, const char *,
 		    password_done_cb);
 static void	password_slot_free(struct api_ctx *);
+static int	hash_failed(struct http_request *, struct api_ctx *);
+static void	body_hashed(cJSON *, const char *const *, const char *);
+static int	account_hashed(struct http_request *, struct api_ctx *, int,
+		    const char *);
+static int	change_begun(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	change_checked(struct http_request *, struct api_ctx *, int,
+		    const char *);
+static int	change_refused(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
+static int	change_hashed(struct http_request *, struct api_ctx *, int,
+		    const char *);
 
 /* Runs on a task thread: touches nothing but its own struct. */
 static int
@@ -215,4 +244,143 @@ password_release(struct api_ctx *ctx)
 	password_slot_free(ctx);
 
 	return (0);
+}
+
+/*
+ * The prepare steps. A password never reaches SQL: its hash does, as the
+ * body member "password_hash", which no request schema lets a client
+ * send. The contract check made the password members present strings.
+ */
+
+static int
+hash_failed(struct http_request *req, struct api_ctx *ctx)
+{
+	return (api_problem(req, ctx, 503, "busy",
+	    "The password could not be hashed right now; retry."));
+}
+
+/* Wipes and removes the body's password members, adds the hash. */
+static void
+body_hashed(cJSON *body, const char *const *names, const char *hash)
+{
+	cJSON	*v;
+
+	for (; *names != NULL; names++) {
+		v = cJSON_DetachItemFromObjectCaseSensitive(body, *names);
+		if (cJSON_IsString(v))
+			sodium_memzero(v->valuestring, strlen(v->valuestring));
+		cJSON_Delete(v);
+	}
+	cJSON_AddStringToObject(body, "password_hash", hash);
+}
+
+/* POST /v1/users: the initial password, hashed (ch.user_create). */
+int
+password_prepare_account(struct http_request *req, struct api_ctx *ctx,
+    cJSON *body)
+{
+	return (password_hash(req, ctx, cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(body, "password")),
+	    account_hashed));
+}
+
+static int
+account_hashed(struct http_request *req, struct api_ctx *ctx, int result,
+    const char *hash)
+{
+	static const char *const	secret[] = { "password", NULL };
+
+	if (result != 0)
+		return (hash_failed(req, ctx));
+	body_hashed(ctx->call.body, secret, hash);
+
+	return (resource_send(req, ctx));
+}
+
+/*
+ * POST /v1/me/password, in four steps, the fewest the throttle allows:
+ * ch.me_password_begin counts the attempt (or refuses: 429, 403 for an
+ * external caller) and reads the stored hash; a task thread checks
+ * current_password against it (a wrong one is recorded, 422); another
+ * hashes new_password; ch.me_password stores it.
+ */
+int
+password_prepare_change(struct http_request *req, struct api_ctx *ctx,
+    cJSON *body)
+{
+	if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body,
+	    "current_password")), cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(body, "new_password"))) == 0) {
+		return (api_problem_field(req, ctx, 422, "/new_password",
+		    "unchanged", "The new password must differ from the "
+		    "current one."));
+	}
+	ctx->data = kore_calloc(1, sizeof(struct password_change));
+	ctx->data_free = kore_free;
+
+	return (db_query(req, ctx, SQL_CHANGE_BEGIN, change_begun, 1,
+	    resource_who(ctx)));
+}
+
+static int
+change_begun(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	struct password_change	*pc = ctx->data;
+	const char		*retry;
+
+	if (kore_pgsql_ntuples(sql) != 1) {
+		return (auth_unauthenticated(req, ctx, "invalid_token",
+		    "The account is no longer active."));
+	}
+	retry = kore_pgsql_getvalue(sql, 0, 0);
+	if (strcmp(retry, "0") != 0)
+		return (auth_throttled(req, ctx, retry));
+	kore_strlcpy(pc->email, kore_pgsql_getvalue(sql, 0, 2),
+	    sizeof(pc->email));
+
+	return (password_verify(req, ctx, cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(ctx->call.body,
+	    "current_password")), kore_pgsql_getvalue(sql, 0, 1),
+	    change_checked));
+}
+
+static int
+change_checked(struct http_request *req, struct api_ctx *ctx, int result,
+    const char *unused)
+{
+	struct password_change	*pc = ctx->data;
+
+	(void)unused;
+	if (result != 0) {
+		return (auth_login_failed(req, ctx, pc->email,
+		    ctx->who.user_id, change_refused));
+	}
+
+	return (password_hash(req, ctx, cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(ctx->call.body, "new_password")),
+	    change_hashed));
+}
+
+static int
+change_refused(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	(void)sql;
+	return (api_problem_field(req, ctx, 422, "/current_password",
+	    "mismatch", "The current password is wrong."));
+}
+
+static int
+change_hashed(struct http_request *req, struct api_ctx *ctx, int result,
+    const char *hash)
+{
+	static const char *const	secret[] = { "current_password",
+					    "new_password", NULL };
+
+	if (result != 0)
+		return (hash_failed(req, ctx));
+	body_hashed(ctx->call.body, secret, hash);
+
+	return (resource_send(req, ctx));
 }

@@ -34,8 +34,6 @@
 #define SQL_DISTRICT_EXISTS \
 	"SELECT 1 FROM ch.district WHERE id = $1"
 
-#define PLACE_Q_MAX	100
-
 struct place_list {
 	const char	*district;
 };
@@ -45,45 +43,22 @@ static int	places_list_done(struct http_request *, struct api_ctx *,
 static int	places_district_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 
-static const char *const list_params[] = {
-	"district", "postal_code", "q", "limit", "cursor", NULL
-};
-
 int
 places_list(struct http_request *req, struct api_ctx *ctx)
 {
 	struct place_list	*st;
-	const char		*district, *postal, *q;
+	const char		*district;
 	char			*after[3];
-	size_t			 len;
 	int			 present, ret;
 
 	st = kore_calloc(1, sizeof(*st));
 	ctx->data = st;
 	ctx->data_free = kore_free;
-	if (api_query_check(req, ctx, list_params) != KORE_RESULT_OK ||
+	if (resource_params(req, ctx, "get") != KORE_RESULT_OK ||
 	    api_query_limit(req, ctx) != KORE_RESULT_OK)
 		return (API_DONE);
 
 	district = codec_query_get(&ctx->query, "district");
-	if (district != NULL && !codec_is_district_key(district)) {
-		return (api_problem_field(req, ctx, 400, "district", "format",
-		    "district is a five-digit official key, "
-		    "for example 16051."));
-	}
-	postal = codec_query_get(&ctx->query, "postal_code");
-	if (postal != NULL && ((len = strlen(postal)) == 0 || len > 5 ||
-	    strspn(postal, "0123456789") != len)) {
-		return (api_problem_field(req, ctx, 400, "postal_code",
-		    "format", "postal_code is 1 to 5 digits; it matches "
-		    "postal codes starting with them."));
-	}
-	q = codec_query_get(&ctx->query, "q");
-	if (q != NULL && (*q == '\0' || codec_utf8_chars(q) > PLACE_Q_MAX)) {
-		return (api_problem_field(req, ctx, 400, "q", "length",
-		    "q must have 1 to 100 characters."));
-	}
-
 	if (api_query_cursor(req, ctx, "place", after, 3, &present) !=
 	    KORE_RESULT_OK)
 		return (API_DONE);
@@ -96,7 +71,9 @@ places_list(struct http_request *req, struct api_ctx *ctx)
 
 	st->district = district;
 	ret = db_query(req, ctx, SQL_PLACE_LIST, places_list_done, 7,
-	    district, postal, q, after[0], after[1], after[2], ctx->fetch);
+	    district, codec_query_get(&ctx->query, "postal_code"),
+	    codec_query_get(&ctx->query, "q"), after[0], after[1], after[2],
+	    ctx->fetch);
 	codec_cursor_free(after, 3);
 
 	return (ret);
@@ -134,10 +111,8 @@ places_district_done(struct http_request *req, struct api_ctx *ctx,
 int
 places_one(struct http_request *req, struct api_ctx *ctx)
 {
-	if (!codec_is_uuid(ctx->params[0])) {
-		return (api_problem_field(req, ctx, 400, "id", "format",
-		    "A place id is a UUID."));
-	}
+	if (resource_params(req, ctx, "get") != KORE_RESULT_OK)
+		return (API_DONE);
 
 	return (db_query(req, ctx, SQL_PLACE_ONE, db_respond_json, 1,
 	    ctx->params[0]));

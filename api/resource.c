@@ -1,16 +1,28 @@
 /*
- * The generic handlers of the data resources (organisations, offers,
- * participants and what hangs off them). The contract drives them:
- * openapi/openapi.yaml, compiled into the module, says which path and
- * query parameters a route takes and what its request body looks like,
- * and every request is checked against exactly that before anything
- * else happens. The route's SQL function does the rest in one
- * transaction: the rules that need data, the write, the audit record.
+ * The generic handlers: every route whose work is one SQL function call
+ * (the data resources, the accounts, the caller's own account). The
+ * contract drives them: openapi/openapi.yaml, compiled into the module,
+ * says which path and query parameters a route takes and what its
+ * request body looks like, and every request is checked against exactly
+ * that before anything else happens. The route's SQL function does the
+ * rest in one transaction: who may do what (the caller is its first
+ * argument), If-Match, the rules that need data, the write, the audit
+ * record. It refuses with ch.fail(status, message[, errors[, type]]).
+ *
+ * What cannot be done in SQL is a prepare step, the route table's one
+ * place for C between the checks and the SQL call (struct route field
+ * prepare, api_prepare in ch.h): it gets the checked body, may change
+ * it and calls resource_send() when done. Hashing a password on a task
+ * thread is one (password.c). Custom handlers (sign-in, tokens) check
+ * their requests here too, with resource_params() and resource_body().
+ *
+ * Every field error uses the codes FieldError lists in the contract.
  *
  * SQL calling conventions ($n are the parameters):
  *	list	$1 caller, $2 filters (JSON), $3 $4 cursor keys, $5 rows,
  *		$6 parent id (sub-resources)
- *	get	$1 caller, $2 id[, $3 second path parameter]
+ *	get	$1 caller, $2 id (NULL without one)[, $3 second path
+ *		parameter]
  *	create	$1 caller, $2 Idempotency-Key, $3 request hash, $4 body,
  *		$5 parent id (sub-resources)
  *	update	$1 caller, $2 id, $3 If-Match versions, $4 merge patch
@@ -48,11 +60,12 @@ static void	param_check(struct api_ctx *, const cJSON *, cJSON *,
 static cJSON	*query_value(const cJSON *, const char *);
 static void	errors_cb(void *, const char *, const char *, const char *);
 static int	body_check(struct http_request *, struct api_ctx *,
-		    const cJSON *, int, char **, size_t *);
+		    const cJSON *, int, cJSON **);
+static void	call_keep(struct http_request *, struct api_ctx *, cJSON *);
 static int	idempotency(struct http_request *, struct api_ctx *,
-		    const char *, size_t, const char **, char *);
-static int	if_match(struct http_request *, struct api_ctx *, int, char *,
-		    size_t);
+		    const cJSON *);
+static int	if_match(struct http_request *, struct api_ctx *, int);
+static int	call_next(struct http_request *, struct api_ctx *);
 static int	list_done(struct http_request *, struct api_ctx *,
 		    struct kore_pgsql *);
 
@@ -149,8 +162,10 @@ query_value(const cJSON *schema, const char *s)
 	if (type == NULL)
 		return (cJSON_CreateString(s));
 	if (strcmp(type, "integer") == 0 || strcmp(type, "number") == 0) {
-		if (*s == '\0' || isspace((unsigned char)*s) ||
-		    strlen(s) > 24)
+		/* Digits as JSON writes them: strtod alone would also take
+		 * "+5", " 5", "0x10" and "inf". */
+		if (strlen(s) > 24 || strspn(s, "-.0123456789eE") !=
+		    strlen(s) || !(*s == '-' || isdigit((unsigned char)*s)))
 			return (cJSON_CreateString(s));
 		d = strtod(s, &end);
 		if (*end != '\0')
@@ -191,7 +206,8 @@ params_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
 	for (i = 0; i < ctx->query.count; i++) {
 		if (spec_parameter(ctx->pattern, op, "query",
 		    ctx->query.args[i].name) == NULL)
-			api_errors_add(&e, ctx->query.args[i].name, "unknown",
+			api_errors_add(&e, ctx->query.args[i].name,
+			    "unknown_parameter",
 			    "is not a parameter of this route.");
 	}
 	spec_parameter_lists(ctx->pattern, op, lists);
@@ -267,17 +283,18 @@ param_check(struct api_ctx *ctx, const cJSON *entry, cJSON *filters,
 /*
  * Reads the JSON body (api_body_json: media type, UTF-8, nesting) and
  * checks it against the operation's request body schema: 422 with every
- * field error. On success *text is the body as a string (the caller
- * frees it with kore_free) and *len its length.
+ * field error. On success *out is the body (the caller frees it with
+ * cJSON_Delete).
  */
 static int
 body_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
-    int merge_patch, char **text, size_t *len)
+    int merge_patch, cJSON **out)
 {
 	struct api_errors	 e;
 	const cJSON		*content, *schema;
 	cJSON			*body;
 
+	*out = NULL;
 	if (api_body_json(req, ctx, merge_patch, &body) != KORE_RESULT_OK)
 		return (KORE_RESULT_ERROR);
 
@@ -302,20 +319,35 @@ body_check(struct http_request *req, struct api_ctx *ctx, const cJSON *op,
 	api_errors_init(&e);
 	(void)schema_validate(resource_spec(), schema, body, "", errors_cb,
 	    &e);
-	cJSON_Delete(body);
 	if (e.count > 0) {
+		cJSON_Delete(body);
 		api_errors_answer(req, ctx, 422, &e,
 		    "The request body does not match the contract.");
 		return (KORE_RESULT_ERROR);
 	}
 	api_errors_cleanup(&e);
-
-	*len = req->http_body_length;
-	*text = kore_malloc(*len + 1);
-	memcpy(*text, req->http_body->data, *len);
-	(*text)[*len] = '\0';
+	*out = body;
 
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * Keeps the checked body for the SQL call: as sent (text), and parsed
+ * when the route has a prepare step to hand it to.
+ */
+static void
+call_keep(struct http_request *req, struct api_ctx *ctx, cJSON *body)
+{
+	struct resource_call	*c = &ctx->call;
+
+	c->len = req->http_body_length;
+	c->text = kore_malloc(c->len + 1);
+	memcpy(c->text, req->http_body->data, c->len);
+	c->text[c->len] = '\0';
+	if (ctx->prepare != NULL)
+		c->body = body;
+	else
+		cJSON_Delete(body);
 }
 
 /* The caller as the SQL functions take it (ch.enter). */
@@ -337,6 +369,11 @@ resource_who(struct api_ctx *ctx)
 		cJSON_AddStringToObject(o, "organization", w->organization);
 	if (w->participant[0] != '\0')
 		cJSON_AddStringToObject(o, "participant", w->participant);
+	if (w->sid[0] != '\0')
+		cJSON_AddStringToObject(o, "session", w->sid);
+	cJSON_AddBoolToObject(o, "external", w->external);
+	cJSON_AddStringToObject(o, "issuer", w->issuer);
+	cJSON_AddStringToObject(o, "subject", w->subject);
 	cJSON_AddStringToObject(o, "actor", w->actor);
 	cJSON_AddStringToObject(o, "request", ctx->request_id);
 	w->json = json_text(o);
@@ -346,20 +383,23 @@ resource_who(struct api_ctx *ctx)
 }
 
 /*
- * Idempotency-Key: 1 to 255 visible ASCII characters. *key is NULL when
- * the request has none; hash identifies the request (method, path and
- * body), so a reused key with another request is told apart.
+ * Idempotency-Key, where the operation documents it: 1 to 255 visible
+ * ASCII characters. The hash identifies the request (path and body as
+ * sent), so a reused key with another request is told apart; it is
+ * stored, so routes whose bodies carry a password do not take a key.
  */
 static int
-idempotency(struct http_request *req, struct api_ctx *ctx, const char *body,
-    size_t len, const char **key, char *hash)
+idempotency(struct http_request *req, struct api_ctx *ctx, const cJSON *op)
 {
+	struct resource_call		*c = &ctx->call;
 	crypto_hash_sha256_state	 st;
 	unsigned char			 md[crypto_hash_sha256_BYTES];
 	const char			*k, *p;
 
-	*key = NULL;
-	if (!http_request_header(req, "idempotency-key", &k))
+	c->key = NULL;
+	if (spec_parameter(ctx->pattern, op, "header",
+	    "Idempotency-Key") == NULL ||
+	    !http_request_header(req, "idempotency-key", &k))
 		return (KORE_RESULT_OK);
 	for (p = k; *p > 0x20 && *p < 0x7f; p++)
 		;
@@ -372,25 +412,26 @@ idempotency(struct http_request *req, struct api_ctx *ctx, const char *body,
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)req->path,
 	    strlen(req->path) + 1);
-	crypto_hash_sha256_update(&st, (const unsigned char *)body, len);
+	crypto_hash_sha256_update(&st, (const unsigned char *)c->text, c->len);
 	crypto_hash_sha256_final(&st, md);
-	sodium_bin2hex(hash, crypto_hash_sha256_BYTES * 2 + 1, md,
-	    sizeof(md));
-	*key = k;
+	sodium_bin2hex(c->hash, sizeof(c->hash), md, sizeof(md));
+	c->key = k;
 
 	return (KORE_RESULT_OK);
 }
 
 /*
- * If-Match as a PostgreSQL integer array of the versions it names, {-1}
- * for "*" (any current version, see ch.if_match_ok), or NULL (*out
- * empty) where it is optional and not sent. Weak and foreign tags can
- * never match (strong comparison, RFC 9110).
+ * The one If-Match parser: the header as a PostgreSQL integer array of
+ * the versions it names into ctx->call.versions, {-1} for "*" (any
+ * current version, see ch.if_match_ok), or "" (SQL NULL) where it is
+ * optional and not sent. The route's SQL function compares. Weak and
+ * foreign tags can never match (strong comparison, RFC 9110).
  */
 static int
-if_match(struct http_request *req, struct api_ctx *ctx, int required,
-    char *out, size_t outlen)
+if_match(struct http_request *req, struct api_ctx *ctx, int required)
 {
+	char		*out = ctx->call.versions;
+	size_t		 outlen = sizeof(ctx->call.versions);
 	const char	*h, *p;
 	size_t		 n, used;
 
@@ -461,8 +502,9 @@ resource_result(struct http_request *req, struct api_ctx *ctx,
 
 /*
  * A list's cursors belong to its path and order: by distance with near,
- * by rank on a ranked route, else by time of change. Their first key is a
- * distance, a rank or a timestamp.
+ * by rank on a ranked route, by a text on a route ordered so (accounts
+ * by address), else by time of change. Their first key is a distance, a
+ * rank, a text or a timestamp.
  */
 static const char *
 list_kind(struct api_ctx *ctx, char *buf, size_t len)
@@ -481,6 +523,8 @@ cursor_key_ok(struct api_ctx *ctx, const char *key)
 	if (ctx->route_flags & ROUTE_RANKED)
 		return (key[0] >= '1' && key[0] <= '9' && strlen(key) <= 9 &&
 		    strspn(key, "0123456789") == strlen(key));
+	if (ctx->route_flags & ROUTE_BY_TEXT)
+		return (1);	/* any text compares */
 	if (codec_query_get(&ctx->query, "near") == NULL)
 		return (schema_format_ok("date-time", key));
 	d = strtod(key, &end);
@@ -504,6 +548,24 @@ resource_params(struct http_request *req, struct api_ctx *ctx,
 {
 	return (params_check(req, ctx, spec_operation(method, ctx->pattern),
 	    NULL));
+}
+
+/*
+ * Checks a custom handler's POST as the generic handlers check theirs:
+ * parameters and body. *body is the checked body, to be freed with
+ * cJSON_Delete.
+ */
+int
+resource_body(struct http_request *req, struct api_ctx *ctx, cJSON **body)
+{
+	const cJSON	*op;
+
+	*body = NULL;
+	op = spec_operation("post", ctx->pattern);
+	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK)
+		return (KORE_RESULT_ERROR);
+
+	return (body_check(req, ctx, op, 0, body));
 }
 
 int
@@ -559,26 +621,17 @@ int
 resource_create(struct http_request *req, struct api_ctx *ctx)
 {
 	const cJSON	*op;
-	const char	*key;
-	char		 hash[crypto_hash_sha256_BYTES * 2 + 1], *body;
-	size_t		 len;
-	int		 ret;
+	cJSON		*body;
 
 	op = spec_operation("post", ctx->pattern);
 	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
-	    body_check(req, ctx, op, 0, &body, &len) != KORE_RESULT_OK)
+	    body_check(req, ctx, op, 0, &body) != KORE_RESULT_OK)
 		return (API_DONE);
-	if (idempotency(req, ctx, body, len, &key, hash) != KORE_RESULT_OK) {
-		kore_free(body);
+	call_keep(req, ctx, body);
+	if (idempotency(req, ctx, op) != KORE_RESULT_OK)
 		return (API_DONE);
-	}
 
-	ret = db_query(req, ctx, ctx->sql, resource_result,
-	    ctx->params[0] != NULL ? 5 : 4, resource_who(ctx), key,
-	    key != NULL ? hash : NULL, body, ctx->params[0]);
-	kore_free(body);
-
-	return (ret);
+	return (call_next(req, ctx));
 }
 
 /*
@@ -590,39 +643,81 @@ int
 resource_update(struct http_request *req, struct api_ctx *ctx)
 {
 	const cJSON	*op;
-	char		 versions[128], *body;
-	size_t		 len;
-	int		 ret, patch;
+	cJSON		*body;
+	int		 patch;
 
 	patch = req->method == HTTP_METHOD_PATCH;
 	op = spec_operation(patch ? "patch" : "put", ctx->pattern);
 	if (params_check(req, ctx, op, NULL) != KORE_RESULT_OK ||
-	    body_check(req, ctx, op, patch, &body, &len) != KORE_RESULT_OK)
+	    body_check(req, ctx, op, patch, &body) != KORE_RESULT_OK)
 		return (API_DONE);
-	if (if_match(req, ctx, patch, versions, sizeof(versions)) !=
-	    KORE_RESULT_OK) {
-		kore_free(body);
+	call_keep(req, ctx, body);
+	if (if_match(req, ctx, patch) != KORE_RESULT_OK)
 		return (API_DONE);
-	}
 
-	ret = db_query(req, ctx, ctx->sql, resource_result,
-	    ctx->params[1] != NULL ? 5 : 4, resource_who(ctx),
-	    ctx->params[0], versions[0] != '\0' ? versions : NULL, body,
-	    ctx->params[1]);
-	kore_free(body);
+	return (call_next(req, ctx));
+}
+
+/* The checked request goes to the route's prepare step, if any, or SQL. */
+static int
+call_next(struct http_request *req, struct api_ctx *ctx)
+{
+	if (ctx->prepare != NULL)
+		return (ctx->prepare(req, ctx, ctx->call.body));
+
+	return (resource_send(req, ctx));
+}
+
+/*
+ * Runs the route's SQL function for a checked create or update, with
+ * the body as sent or as a prepare step left it in ctx->call.body.
+ */
+int
+resource_send(struct http_request *req, struct api_ctx *ctx)
+{
+	struct resource_call	*c = &ctx->call;
+	char			*text;
+	int			 ret;
+
+	text = c->body != NULL ? json_text(c->body) : NULL;
+	if (req->method == HTTP_METHOD_POST) {
+		ret = db_query(req, ctx, ctx->sql, resource_result,
+		    ctx->params[0] != NULL ? 5 : 4, resource_who(ctx), c->key,
+		    c->key != NULL ? c->hash : NULL, text ? text : c->text,
+		    ctx->params[0]);
+	} else {
+		ret = db_query(req, ctx, ctx->sql, resource_result,
+		    ctx->params[1] != NULL ? 5 : 4, resource_who(ctx),
+		    ctx->params[0], c->versions[0] != '\0' ? c->versions : NULL,
+		    text ? text : c->text, ctx->params[1]);
+	}
+	kore_free(text);
 
 	return (ret);
+}
+
+/* From the request's free hook; the body may hold a password. */
+void
+resource_release(struct api_ctx *ctx)
+{
+	struct resource_call	*c = &ctx->call;
+
+	if (c->text != NULL) {
+		sodium_memzero(c->text, c->len);
+		kore_free(c->text);
+		c->text = NULL;
+	}
+	cJSON_Delete(c->body);
+	c->body = NULL;
 }
 
 int
 resource_delete(struct http_request *req, struct api_ctx *ctx)
 {
-	char	versions[128];
+	const char	*versions = ctx->call.versions;
 
 	if (params_check(req, ctx, spec_operation("delete", ctx->pattern),
-	    NULL) != KORE_RESULT_OK ||
-	    if_match(req, ctx, 0, versions, sizeof(versions)) !=
-	    KORE_RESULT_OK)
+	    NULL) != KORE_RESULT_OK || if_match(req, ctx, 0) != KORE_RESULT_OK)
 		return (API_DONE);
 
 	if (ctx->params[1] != NULL) {

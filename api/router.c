@@ -22,6 +22,7 @@ struct route {
 	api_handler	 handler;
 	const char	*sql;		/* for the generic handlers of resource.c */
 	unsigned	 flags;		/* ROUTE_* */
+	api_prepare	 prepare;	/* C before the SQL call (resource.c) */
 };
 
 #define PUBLIC		0u
@@ -38,9 +39,12 @@ struct route {
  * Every route of the API and the roles that may call it. Each one is an
  * operation of openapi/openapi.yaml whose x-roles names the same roles
  * (router_check_contract() refuses the start otherwise). Finer rules
- * (own district, own record) are the handler's, through auth.c.
+ * (own district, own record) are the handler's: for the generic
+ * handlers, their SQL function's. A step that must run in C before a
+ * generic handler's SQL call (hashing a password) is the route's
+ * prepare, last in its row.
  */
-/* Most routes have no flags: the table leaves them out. */
+/* Most routes have no flags or prepare step: the table leaves them out. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct route routes[] = {
@@ -55,16 +59,20 @@ static const struct route routes[] = {
 	    sessions_refresh, NULL },
 	{ HTTP_METHOD_POST,	"/v1/auth/logout",	PUBLIC,
 	    sessions_logout, NULL },
-	{ HTTP_METHOD_GET,	"/v1/me",		ROLES_ANY, me_get, NULL },
-	{ HTTP_METHOD_POST,	"/v1/me/password",	ROLES_ANY, me_password, NULL },
+	{ HTTP_METHOD_GET,	"/v1/me",		ROLES_ANY,
+	    resource_get, SQL_GET("ch.me_get") },
+	{ HTTP_METHOD_POST,	"/v1/me/password",	ROLES_ANY,
+	    resource_create, SQL_CREATE("ch.me_password"), 0,
+	    password_prepare_change },
 	{ HTTP_METHOD_GET,	"/v1/users",		ADMIN | COORD,
-	    users_list, NULL },
+	    resource_list, SQL_LIST("ch.user_list"), ROUTE_BY_TEXT },
 	{ HTTP_METHOD_POST,	"/v1/users",		ADMIN | COORD,
-	    users_create, NULL },
+	    resource_create, SQL_CREATE("ch.user_create"), 0,
+	    password_prepare_account },
 	{ HTTP_METHOD_GET,	"/v1/users/{id}",	ADMIN | COORD,
-	    users_one, NULL },
+	    resource_get, SQL_GET("ch.user_get") },
 	{ HTTP_METHOD_PATCH,	"/v1/users/{id}",	ADMIN | COORD,
-	    users_update, NULL },
+	    resource_update, SQL_UPDATE("ch.user_update") },
 	{ HTTP_METHOD_GET,	"/v1/districts",	PUBLIC, districts_list, NULL },
 	{ HTTP_METHOD_GET,	"/v1/districts/{id}",	PUBLIC, districts_one, NULL },
 	{ HTTP_METHOD_GET,	"/v1/places",		PUBLIC, places_list, NULL },
@@ -311,6 +319,7 @@ ctx_free(struct http_request *req)
 	if (ctx == NULL || password_release(ctx) == -1)
 		return;
 	db_release(&ctx->db);
+	resource_release(ctx);
 	if (ctx->data_free != NULL)
 		ctx->data_free(ctx->data);
 	ctx->data = NULL;
@@ -421,6 +430,7 @@ api_dispatch(struct http_request *req)
 	ctx->pattern = r->pattern;
 	ctx->sql = r->sql;
 	ctx->route_flags = r->flags;
+	ctx->prepare = r->prepare;
 
 	if (req->query_string != NULL)
 		ctx->query_copy = kore_strdup(req->query_string);

@@ -389,7 +389,7 @@ walk_object(struct walk *w, const cJSON *schema, const cJSON *v, char *ptr,
 		    m->string)) != NULL) {
 			walk_value(w, k, m, ptr, len);
 		} else if (cJSON_IsFalse(extra)) {
-			report(w, ptr, "unknown",
+			report(w, ptr, "unknown_field",
 			    "is not a field of this request.");
 		} else if (cJSON_IsObject(extra)) {
 			walk_value(w, extra, m, ptr, len);

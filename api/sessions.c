@@ -1,6 +1,8 @@
 /*
  * Signing in and out: POST /v1/auth/token, /v1/auth/refresh,
  * /v1/auth/logout, and our public keys at /.well-known/jwks.json.
+ * Tokens are issued and checked here, in C; the request bodies are
+ * checked against the contract like every other (resource_body()).
  */
 
 #include <sys/socket.h>
@@ -59,9 +61,6 @@ struct session {
 	char	attempt[16];			/* its number in a row */
 };
 
-static const char *const login_fields[] = { "email", "password", NULL };
-static const char *const refresh_fields[] = { "refresh_token", NULL };
-
 static void	session_free(void *);
 static struct session *session_new(struct api_ctx *);
 static void	refresh_new(struct session *);
@@ -72,6 +71,7 @@ static int	session_respond(struct http_request *, struct api_ctx *,
 		    const char *, const char *, const char *, const char *,
 		    const char *);
 static int	bad_credentials(struct http_request *, struct api_ctx *);
+static const char *body_string(const cJSON *, const char *);
 static int	refresh_token_body(struct http_request *, struct api_ctx *,
 		    char *, size_t);
 static int	login_begun(struct http_request *, struct api_ctx *,
@@ -223,39 +223,30 @@ bad_credentials(struct http_request *req, struct api_ctx *ctx)
 	    "The email address or the password is wrong."));
 }
 
+/* A member the contract check made a present string. */
+static const char *
+body_string(const cJSON *body, const char *name)
+{
+	return (cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body,
+	    name)));
+}
+
 int
 sessions_token(struct http_request *req, struct api_ctx *ctx)
 {
-	struct api_errors	 e;
 	struct session		*s;
 	cJSON			*body;
-	const char		*email, *password;
-	int			 bad;
+	char			*password;
 
-	if (api_body_json(req, ctx, 0, &body) != KORE_RESULT_OK)
+	if (resource_body(req, ctx, &body) != KORE_RESULT_OK)
 		return (API_DONE);
 
-	bad = 0;
-	api_errors_init(&e);
-	api_body_unknown(&e, body, login_fields);
-	email = api_body_string(&e, body, "email", 3, 254, &bad);
-	password = api_body_string(&e, body, "password", 1,
-	    PASSWORD_MAX_CHARS, &bad);
-	if (email == NULL && !bad)
-		api_errors_add(&e, "/email", "required", "email is required.");
-	if (password == NULL && !bad)
-		api_errors_add(&e, "/password", "required",
-		    "password is required.");
-	if (e.count > 0) {
-		cJSON_Delete(body);
-		return (api_errors_answer(req, ctx, 422, &e,
-		    "The sign-in request is incomplete or invalid."));
-	}
-	api_errors_cleanup(&e);
-
 	s = session_new(ctx);
-	kore_strlcpy(s->email, email, sizeof(s->email));
+	kore_strlcpy(s->email, body_string(body, "email"), sizeof(s->email));
+	password = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body,
+	    "password"));
 	kore_strlcpy(s->password, password, sizeof(s->password));
+	sodium_memzero(password, strlen(password));
 	cJSON_Delete(body);
 	if (client_address(req, s->client, sizeof(s->client)) == -1)
 		s->client[0] = '\0';
@@ -353,35 +344,18 @@ login_done(struct http_request *req, struct api_ctx *ctx,
 
 /*
  * Reads {"refresh_token": "..."} into out. Anything that is a string but
- * not one of our tokens is simply not found later (401). Same return
- * convention as api_body_json.
+ * not one of our tokens is simply not found later (401). Returns
+ * KORE_RESULT_OK, or KORE_RESULT_ERROR after answering.
  */
 static int
 refresh_token_body(struct http_request *req, struct api_ctx *ctx, char *out,
     size_t outlen)
 {
-	struct api_errors	 e;
-	cJSON			*body;
-	const char		*v;
-	int			 bad;
+	cJSON	*body;
 
-	if (api_body_json(req, ctx, 0, &body) != KORE_RESULT_OK)
+	if (resource_body(req, ctx, &body) != KORE_RESULT_OK)
 		return (KORE_RESULT_ERROR);
-	bad = 0;
-	api_errors_init(&e);
-	api_body_unknown(&e, body, refresh_fields);
-	v = api_body_string(&e, body, "refresh_token", 1, 256, &bad);
-	if (v == NULL && !bad)
-		api_errors_add(&e, "/refresh_token", "required",
-		    "refresh_token is required.");
-	if (e.count > 0) {
-		cJSON_Delete(body);
-		api_errors_answer(req, ctx, 422, &e,
-		    "The request needs a refresh_token.");
-		return (KORE_RESULT_ERROR);
-	}
-	api_errors_cleanup(&e);
-	kore_strlcpy(out, v, outlen);
+	kore_strlcpy(out, body_string(body, "refresh_token"), outlen);
 	cJSON_Delete(body);
 
 	return (KORE_RESULT_OK);

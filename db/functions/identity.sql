@@ -95,27 +95,77 @@ LANGUAGE sql AS $$
 	FROM ch.refresh_token r WHERE r.token_hash = p_hash;
 $$;
 
--- Password change by the user: store the new hash, end every other
--- session, reset the failure counter.
-CREATE OR REPLACE FUNCTION ch.password_changed(p_user uuid, p_hash text,
-    p_keep_family uuid, p_request_id text) RETURNS boolean
-LANGUAGE plpgsql AS $$
+-- ---------------------------------------------------------------------
+-- The caller's own account: GET /v1/me and POST /v1/me/password. The
+-- caller (p_who) carries what the access token says; the account is
+-- read afresh.
+
+CREATE OR REPLACE FUNCTION ch.me_get(p_who jsonb, p_unused uuid DEFAULT NULL)
+RETURNS ch.result LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	u ch.app_user;
+	u	json;
 BEGIN
-	UPDATE ch.app_user SET password_hash = p_hash
-	WHERE id = p_user AND NOT disabled RETURNING * INTO u;
-	IF NOT FOUND THEN
-		RETURN false;
-	END IF;
-	DELETE FROM ch.login_throttle WHERE email_key = lower(u.email);
-	PERFORM ch.user_revoke_families(u.id, p_keep_family,
-	    'password_changed', u.id::text, u.role, p_request_id);
-	PERFORM ch.audit(u.id::text, u.role, 'user.password_changed',
-	    'app_user', u.id::text, u.district_id, p_request_id);
-	RETURN true;
+	SELECT ch.user_json(a) INTO u FROM ch.app_user a
+	WHERE a.id = (p_who->>'user')::uuid;
+	RETURN ROW(NULL::integer, NULL::text, json_build_object(
+	    'source', CASE WHEN (p_who->>'external')::boolean THEN 'external'
+		ELSE 'local' END,
+	    'issuer', p_who->>'issuer', 'subject', p_who->>'subject',
+	    'role', p_who->>'role', 'district_id', p_who->>'district',
+	    'user', u)::text, false);
 END
 $$;
+
+-- The first step of a password change: the current password is an
+-- attempt at the address like a sign-in's, counted before the API checks
+-- it (without a client limit). retry_after > 0: refused for that long,
+-- nothing counted. No row: the account is disabled.
+CREATE OR REPLACE FUNCTION ch.me_password_begin(p_who jsonb)
+RETURNS TABLE (retry_after integer, password_hash text, email text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_who->>'user' IS NULL THEN
+		PERFORM ch.fail(403, 'Your password is managed by your '
+		    'organisation''s sign-in, not by this service.');
+	END IF;
+	RETURN QUERY
+	SELECT (ch.login_attempt(u.email, NULL)).retry_after, u.password_hash,
+	    u.email
+	FROM ch.app_user u
+	WHERE u.id = (p_who->>'user')::uuid AND NOT u.disabled;
+END
+$$;
+
+-- The password change itself, once the API checked the current password
+-- and hashed the new one (p_body: {"password_hash": ...}, put there by
+-- the API, never by a client): store it, end every other sign-in, reset
+-- the failure counter.
+CREATE OR REPLACE FUNCTION ch.me_password(p_who jsonb, p_key text, p_hash text,
+    p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	u	ch.app_user;
+BEGIN
+	UPDATE ch.app_user a SET password_hash = p_body->>'password_hash'
+	WHERE a.id = (p_who->>'user')::uuid AND NOT a.disabled
+	RETURNING * INTO u;
+	IF NOT FOUND THEN
+		PERFORM ch.fail(401, 'The account is no longer active.');
+	END IF;
+	DELETE FROM ch.login_throttle WHERE email_key = lower(u.email);
+	PERFORM ch.user_revoke_families(u.id, (p_who->>'session')::uuid,
+	    'password_changed', u.id::text, u.role, p_who->>'request');
+	PERFORM ch.audit(u.id::text, u.role, 'user.password_changed',
+	    'app_user', u.id::text, u.district_id, p_who->>'request');
+	RETURN ROW(NULL::integer, NULL::text, NULL::text, false);
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- Accounts (/v1/users): the state admin manages every account; a
+-- coordinator sees the accounts of their own district and manages its
+-- assistants, organisation representatives and mentors. Nobody changes
+-- their own role, district or access.
 
 CREATE OR REPLACE FUNCTION ch.user_json(u ch.app_user) RETURNS json
 LANGUAGE sql STABLE AS $$
@@ -127,90 +177,212 @@ LANGUAGE sql STABLE AS $$
 	    'created_at', u.created_at, 'updated_at', u.updated_at);
 $$;
 
--- Create an account and audit it. outcome: 'ok' or 'unknown_district'; a
--- taken email address raises unique_violation.
-CREATE OR REPLACE FUNCTION ch.user_create(p_email text, p_hash text, p_role text,
-    p_district text, p_org uuid, p_participant uuid, p_locale text,
-    p_actor text, p_actor_role text, p_request_id text)
-RETURNS TABLE (outcome text, id uuid, version integer, body text)
-LANGUAGE plpgsql AS $$
+-- The members a client writes, for merging a patch into.
+CREATE OR REPLACE FUNCTION ch.user_doc(u ch.app_user) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_strip_nulls(jsonb_build_object('email', u.email,
+	    'role', u.role, 'district_id', u.district_id,
+	    'organization_id', u.organization_id,
+	    'participant_id', u.participant_id, 'locale', u.locale,
+	    'disabled', u.disabled));
+$$;
+
+-- An account from a request body the contract checked, with the rules
+-- that span fields or need data as field errors (422).
+CREATE OR REPLACE FUNCTION ch.user_from(p_doc jsonb, u ch.app_user)
+RETURNS ch.app_user LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	n ch.app_user;
+	e	jsonb := '[]';
 BEGIN
-	IF p_district IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.district d WHERE d.id = p_district) THEN
-		RETURN QUERY SELECT 'unknown_district', NULL::uuid,
-		    NULL::integer, NULL::text;
-		RETURN;
+	u.email := p_doc->>'email';
+	u.role := p_doc->>'role';
+	u.district_id := p_doc->>'district_id';
+	u.organization_id := (p_doc->>'organization_id')::uuid;
+	u.participant_id := (p_doc->>'participant_id')::uuid;
+	u.locale := coalesce(p_doc->>'locale', 'de');
+	u.disabled := coalesce((p_doc->>'disabled')::boolean, false);
+	IF u.role = 'state_admin' AND u.district_id IS NOT NULL THEN
+		e := e || ch.err('/district_id', 'must_be_null', 'The state '
+		    'admin works for every district: district_id must be '
+		    'null.');
+	ELSIF u.role <> 'state_admin' AND u.district_id IS NULL THEN
+		e := e || ch.err('/district_id', 'required',
+		    'This role needs a district_id.');
+	ELSIF u.district_id IS NOT NULL AND NOT EXISTS (
+	    SELECT 1 FROM ch.district d WHERE d.id = u.district_id) THEN
+		e := e || ch.err('/district_id', 'unknown',
+		    'There is no district with this key.');
 	END IF;
-	INSERT INTO ch.app_user (email, password_hash, role, district_id,
-	    organization_id, participant_id, locale)
-	VALUES (p_email, p_hash, p_role, p_district, p_org, p_participant,
-	    coalesce(p_locale, 'de'))
-	RETURNING * INTO n;
-	PERFORM ch.audit(p_actor, p_actor_role, 'user.created', 'app_user',
-	    n.id::text, n.district_id, p_request_id,
-	    jsonb_build_object('role', n.role));
-	RETURN QUERY SELECT 'ok', n.id, n.version, ch.user_json(n)::text;
+	IF (u.role = 'organization') <> (u.organization_id IS NOT NULL) THEN
+		e := e || ch.err('/organization_id', CASE WHEN u.role =
+		    'organization' THEN 'required' ELSE 'must_be_null' END,
+		    'organization_id is set exactly for the organization role.');
+	END IF;
+	IF (u.role = 'participant') <> (u.participant_id IS NOT NULL) THEN
+		e := e || ch.err('/participant_id', CASE WHEN u.role =
+		    'participant' THEN 'required' ELSE 'must_be_null' END,
+		    'participant_id is set exactly for the participant role.');
+	END IF;
+	PERFORM ch.fail_invalid(e, 'The account data is invalid.');
+	RETURN u;
 END
 $$;
 
--- Replace an account's fields if it is still at p_version, end its
--- sessions when it is disabled, and audit which fields changed.
--- outcome: 'ok', 'missing', 'stale' or 'unknown_district'.
-CREATE OR REPLACE FUNCTION ch.user_update(p_id uuid, p_version integer, p_email text,
-    p_role text, p_district text, p_org uuid, p_participant uuid,
-    p_locale text, p_disabled boolean, p_actor text, p_actor_role text,
-    p_request_id text)
-RETURNS TABLE (outcome text, version integer, body text)
-LANGUAGE plpgsql AS $$
-DECLARE
-	o ch.app_user;
-	n ch.app_user;
-	changed text[];
+-- Which accounts the caller sees: all for the state admin, those of
+-- their district for a coordinator (others answer 404).
+CREATE OR REPLACE FUNCTION ch.user_visible(p_who jsonb, u ch.app_user)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(p_who->>'role' = 'state_admin'
+	    OR (p_who->>'role' = 'coordinator'
+		AND u.district_id = p_who->>'district'), false);
+$$;
+
+-- May the caller manage an account like u (as it is, and as it would
+-- become)? 403 if not.
+CREATE OR REPLACE FUNCTION ch.user_check_manager(p_who jsonb, u ch.app_user)
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-	SELECT * INTO o FROM ch.app_user a WHERE a.id = p_id FOR UPDATE;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 'missing', NULL::integer, NULL::text;
+	IF p_who->>'role' = 'state_admin' THEN
 		RETURN;
 	END IF;
-	IF o.version <> p_version THEN
-		RETURN QUERY SELECT 'stale', o.version, NULL::text;
-		RETURN;
+	IF p_who->>'role' IS DISTINCT FROM 'coordinator' OR u.role NOT IN (
+	    'assistant', 'organization', 'mentor') THEN
+		PERFORM ch.fail(403, 'A coordinator manages assistants, '
+		    'organisation representatives and mentors only.');
 	END IF;
-	IF p_district IS NOT NULL AND NOT EXISTS (
-	    SELECT 1 FROM ch.district d WHERE d.id = p_district) THEN
-		RETURN QUERY SELECT 'unknown_district', NULL::integer,
-		    NULL::text;
-		RETURN;
+	IF u.district_id IS DISTINCT FROM p_who->>'district' THEN
+		PERFORM ch.fail(403, 'A coordinator manages the accounts of '
+		    'their own district only.');
 	END IF;
-	UPDATE ch.app_user a SET email = p_email, role = p_role,
-	    district_id = p_district, organization_id = p_org,
-	    participant_id = p_participant, locale = p_locale,
-	    disabled = p_disabled
-	WHERE a.id = p_id RETURNING * INTO n;
+END
+$$;
+
+-- Ordered by address (case-insensitive), then id.
+CREATE OR REPLACE FUNCTION ch.user_list(p_who jsonb, p_filter jsonb,
+    p_after text[], p_limit integer)
+RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY
+	SELECT ch.user_json(u)::text, lower(u.email), u.id::text
+	FROM ch.app_user u
+	WHERE ch.user_visible(p_who, u)
+	    AND (p_filter->>'district_id' IS NULL
+		OR u.district_id = p_filter->>'district_id')
+	    AND (p_filter->>'role' IS NULL OR u.role = p_filter->>'role')
+	    AND (p_filter->>'disabled' IS NULL
+		OR u.disabled = (p_filter->>'disabled')::boolean)
+	    AND (p_filter->>'email' IS NULL
+		OR lower(u.email) = lower(p_filter->>'email'))
+	    AND (p_after IS NULL OR (lower(u.email), u.id) >
+		(p_after[1], p_after[2]::uuid))
+	ORDER BY lower(u.email), u.id
+	LIMIT p_limit;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ch.user_get(p_who jsonb, p_id uuid)
+RETURNS ch.result LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	u	ch.app_user;
+BEGIN
+	SELECT * INTO u FROM ch.app_user a WHERE a.id = p_id;
+	IF NOT FOUND OR NOT ch.user_visible(p_who, u) THEN
+		PERFORM ch.fail(404, 'No such user.');
+	END IF;
+	RETURN ROW(u.version, NULL::text, ch.user_json(u)::text, false);
+END
+$$;
+
+-- p_body is the checked request with "password" replaced by
+-- "password_hash" (the API hashes it; the contract lets no client send
+-- a hash).
+CREATE OR REPLACE FUNCTION ch.user_create(p_who jsonb, p_key text, p_hash text,
+    p_body jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	r	ch.result;
+	u	ch.app_user;
+	doc	jsonb := p_body;
+BEGIN
+	r := ch.idem_begin(p_who, p_key, p_hash);
+	IF r.replayed THEN
+		RETURN r;
+	END IF;
+	-- A coordinator's accounts belong to their district by default.
+	IF NOT doc ? 'district_id' AND p_who->>'role' = 'coordinator' THEN
+		doc := doc || jsonb_build_object('district_id',
+		    p_who->>'district');
+	END IF;
+	u := ch.user_from(doc, u);
+	PERFORM ch.user_check_manager(p_who, u);
+	INSERT INTO ch.app_user (email, password_hash, role, district_id,
+	    organization_id, participant_id, locale)
+	VALUES (u.email, p_body->>'password_hash', u.role, u.district_id,
+	    u.organization_id, u.participant_id, u.locale)
+	RETURNING * INTO u;
+	PERFORM ch.audit_by(p_who, 'user.created', 'app_user', u.id,
+	    u.district_id, jsonb_build_object('role', u.role));
+	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(u.version,
+	    '/v1/users/' || u.id, ch.user_json(u)::text, false));
+END
+$$;
+
+-- A merge patch of an account; disabling it ends its sign-ins. The audit
+-- record names the fields that changed.
+CREATE OR REPLACE FUNCTION ch.user_update(p_who jsonb, p_id uuid,
+    p_if_match integer[], p_patch jsonb)
+RETURNS ch.result LANGUAGE plpgsql AS $$
+DECLARE
+	old	ch.app_user;
+	u	ch.app_user;
+	changed	text[];
+BEGIN
+	SELECT * INTO old FROM ch.app_user a WHERE a.id = p_id FOR UPDATE;
+	IF NOT FOUND OR NOT ch.user_visible(p_who, old) THEN
+		PERFORM ch.fail(404, 'No such user.');
+	END IF;
+	PERFORM ch.user_check_manager(p_who, old);
+	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
+		PERFORM ch.fail(412, 'The account changed meanwhile; read it '
+		    'again.');
+	END IF;
+	IF p_who->>'user' = old.id::text AND (
+	    (p_patch ? 'role' AND p_patch->>'role' IS DISTINCT FROM old.role)
+	    OR (p_patch ? 'district_id'
+		AND p_patch->>'district_id' IS DISTINCT FROM old.district_id)
+	    OR (p_patch ? 'disabled' AND (p_patch->>'disabled')::boolean
+		IS DISTINCT FROM old.disabled)) THEN
+		PERFORM ch.fail(403, 'Nobody can change their own role, '
+		    'district or access; ask another administrator.');
+	END IF;
+	u := ch.user_from(ch.merge_patch(ch.user_doc(old), p_patch), old);
+	PERFORM ch.user_check_manager(p_who, u);
+	UPDATE ch.app_user a SET email = u.email, role = u.role,
+	    district_id = u.district_id, organization_id = u.organization_id,
+	    participant_id = u.participant_id, locale = u.locale,
+	    disabled = u.disabled
+	WHERE a.id = p_id RETURNING * INTO u;
 	changed := array_remove(ARRAY[
-	    CASE WHEN n.email IS DISTINCT FROM o.email THEN 'email' END,
-	    CASE WHEN n.role IS DISTINCT FROM o.role THEN 'role' END,
-	    CASE WHEN n.district_id IS DISTINCT FROM o.district_id
+	    CASE WHEN u.email IS DISTINCT FROM old.email THEN 'email' END,
+	    CASE WHEN u.role IS DISTINCT FROM old.role THEN 'role' END,
+	    CASE WHEN u.district_id IS DISTINCT FROM old.district_id
 		THEN 'district_id' END,
-	    CASE WHEN n.organization_id IS DISTINCT FROM o.organization_id
+	    CASE WHEN u.organization_id IS DISTINCT FROM old.organization_id
 		THEN 'organization_id' END,
-	    CASE WHEN n.participant_id IS DISTINCT FROM o.participant_id
+	    CASE WHEN u.participant_id IS DISTINCT FROM old.participant_id
 		THEN 'participant_id' END,
-	    CASE WHEN n.locale IS DISTINCT FROM o.locale THEN 'locale' END,
-	    CASE WHEN n.disabled IS DISTINCT FROM o.disabled
+	    CASE WHEN u.locale IS DISTINCT FROM old.locale THEN 'locale' END,
+	    CASE WHEN u.disabled IS DISTINCT FROM old.disabled
 		THEN 'disabled' END], NULL);
-	IF n.disabled AND NOT o.disabled THEN
-		PERFORM ch.user_revoke_families(n.id, NULL, 'disabled',
-		    p_actor, p_actor_role, p_request_id);
+	IF u.disabled AND NOT old.disabled THEN
+		PERFORM ch.user_revoke_families(u.id, NULL, 'disabled',
+		    p_who->>'actor', p_who->>'role', p_who->>'request');
 	END IF;
-	PERFORM ch.audit(p_actor, p_actor_role, 'user.updated', 'app_user',
-	    n.id::text, n.district_id, p_request_id,
-	    jsonb_build_object('changed', to_jsonb(changed),
-		'role', n.role, 'previous_role', o.role,
-		'previous_district_id', o.district_id));
-	RETURN QUERY SELECT 'ok', n.version, ch.user_json(n)::text;
+	PERFORM ch.audit_by(p_who, 'user.updated', 'app_user', u.id,
+	    u.district_id, jsonb_build_object('changed', to_jsonb(changed),
+		'role', u.role, 'previous_role', old.role,
+		'previous_district_id', old.district_id));
+	RETURN ROW(u.version, NULL::text, ch.user_json(u)::text, false);
 END
 $$;
 

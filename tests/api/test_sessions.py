@@ -208,7 +208,7 @@ def test_password_change_ends_other_sessions(api, stack, account):
     ({"current_password": "wrong-password-0", "new_password": NEW_PASSWORD},
      "/current_password", "mismatch"),
     ({"current_password": DEMO_PASSWORD, "new_password": "short"},
-     "/new_password", "length"),
+     "/new_password", "min_length"),
     ({"current_password": DEMO_PASSWORD, "new_password": DEMO_PASSWORD},
      "/new_password", "unchanged"),
     ({"current_password": DEMO_PASSWORD}, "/new_password", "required"),
