@@ -2,9 +2,13 @@
 never a 5xx and never a dropped connection, and changes nothing."""
 
 import json
+import re
 import socket
 
+import jsonschema
 import pytest
+
+from authutil import DEMO_PASSWORD, ERFURT, bearer, demo_email, token_for
 
 BAD_GETS = [
     # (path and query, status, field named in errors[] or None)
@@ -294,3 +298,104 @@ def test_chunked_body_without_content_length_is_refused_by_kore(stack):
         assert answer.count(b"HTTP/1.1 ") == 1 and closed, answer
         assert status_of(answer) == 411, answer
         assert b"\r\nconnection: close\r\n" in answer.lower()
+
+
+# ------------------------------------------------ one error vocabulary
+#
+# The same mistake gets the same problem type and field code on every
+# route, whichever handler serves it: hand-written (districts, places,
+# sign-in), contract-driven with C before its SQL (users, me) or without.
+
+def field_errors(r, status):
+    assert r.status_code == status, r.text
+    return [(e["field"], e["code"]) for e in r.json()["errors"]]
+
+
+@pytest.fixture(scope="module")
+def callers(api):
+    return {role: token_for(api, role, ERFURT)
+            for role in ("state_admin", "coordinator", "mentor")}
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/districts", "/v1/districts/16051", "/v1/places", "/v1/taxonomies",
+    "/v1/users", "/v1/users/00000000-0000-4000-8000-000000000000",
+    "/v1/me", "/v1/offers", "/v1/matching/jobs/"
+    "00000000-0000-4000-8000-000000000000"])
+def test_an_unknown_query_parameter_is_unknown_parameter(api, callers, path):
+    r = api.get(path + "?bogus=1", headers=bearer(callers["state_admin"]))
+    assert field_errors(r, 400) == [("bogus", "unknown_parameter")]
+    assert r.json()["type"] == "urn:ch:problem:invalid-parameter"
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/auth/token", {"email": "x@y.example", "password": "p"}),
+    ("/v1/auth/refresh", {"refresh_token": "x"}),
+    ("/v1/auth/logout", {"refresh_token": "x"}),
+])
+def test_sign_in_routes_take_no_query_parameters(api, path, body):
+    r = api.request("POST", path + "?remember=1", json=body)
+    assert field_errors(r, 400) == [("remember", "unknown_parameter")]
+
+
+@pytest.mark.parametrize("path,who,body", [
+    ("/v1/auth/token", None, {"email": "x@y.example", "password": "p"}),
+    ("/v1/auth/refresh", None, {"refresh_token": "x"}),
+    ("/v1/auth/logout", None, {"refresh_token": "x"}),
+    ("/v1/me/password", "mentor", {"current_password": DEMO_PASSWORD,
+                                   "new_password": "a-new-password-12"}),
+    ("/v1/users", "state_admin", {"email": "n@x.example",
+                                  "password": DEMO_PASSWORD,
+                                  "role": "mentor", "district_id": ERFURT}),
+    ("/v1/organizations", "coordinator", {"name": "Verein",
+                                          "kind": "sport_club"}),
+])
+def test_an_unknown_body_member_is_unknown_field(api, callers, path, who,
+                                                 body):
+    headers = bearer(callers[who]) if who else {}
+    r = api.request("POST", path, headers=headers, json={**body, "x": 1})
+    assert field_errors(r, 422) == [("/x", "unknown_field")]
+    assert r.json()["type"] == "urn:ch:problem:validation-failed"
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/districts", "/v1/places", "/v1/users", "/v1/offers"])
+@pytest.mark.parametrize("limit,code", [
+    ("0", "minimum"), ("101", "maximum"), ("abc", "type"), ("%2B5", "type"),
+    ("0x10", "type")])
+def test_a_bad_limit_is_named_alike(api, callers, path, limit, code):
+    r = api.get(path + "?limit=" + limit,
+                headers=bearer(callers["state_admin"]))
+    assert field_errors(r, 400) == [("limit", code)]
+
+
+@pytest.mark.parametrize("path,body,field", [
+    ("/v1/auth/token", {"email": "x@y.example", "password": ""},
+     "/password"),
+    ("/v1/auth/refresh", {"refresh_token": ""}, "/refresh_token"),
+    ("/v1/me/password", {"current_password": "",
+                         "new_password": "a-new-password-12"},
+     "/current_password"),
+])
+def test_an_empty_string_is_required(api, callers, path, body, field):
+    r = api.request("POST", path, headers=bearer(callers["mentor"]),
+                    json=body)
+    assert field_errors(r, 422) == [(field, "required")]
+
+
+def test_every_field_code_is_documented(spec):
+    """FieldError.code is an enum, so the contract check of every
+    response in this suite refuses a code it does not list; each listed
+    code is explained in its description."""
+    code = spec.doc["components"]["schemas"]["FieldError"]["properties"][
+        "code"]
+    explained = set(re.findall(r"`([a-z_]+)`", code["description"]))
+    assert set(code["enum"]) <= explained, set(code["enum"]) - explained
+    for old in ("length", "unknown_member", "format_error"):
+        with pytest.raises(jsonschema.ValidationError):
+            spec.check_schema({"type": "urn:ch:problem:validation-failed",
+                               "title": "x", "status": 422,
+                               "request_id": "r", "errors": [
+                                   {"field": "/a", "code": old,
+                                    "message": "m"}]},
+                              {"$ref": "#/components/schemas/Problem"})

@@ -601,6 +601,20 @@ def test_external_state_admin_without_district(api, forge):
         ("external", "state_admin", None, None)
 
 
+def test_external_caller_has_no_password_here(api, stack, forge):
+    """ch.me_password_begin refuses a caller without an account of ours
+    before anything is counted or checked."""
+    before = stack.sql("SELECT count(*) FROM ch.login_throttle")
+    r = api.request("POST", "/v1/me/password",
+                    headers={"Authorization": "Bearer " + forge.ext()},
+                    json={"current_password": "whatever-it-was",
+                          "new_password": "a-brand-new-password-1"})
+    assert r.status_code == 403, r.text
+    assert r.json()["type"] == "urn:ch:problem:forbidden"
+    assert "organisation's sign-in" in r.json()["detail"]
+    assert stack.sql("SELECT count(*) FROM ch.login_throttle") == before
+
+
 def der_signed(f):
     """ES256 with the signature in DER, as OpenSSL makes it, instead of
     JOSE's fixed-size r || s."""

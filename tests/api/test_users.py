@@ -1,5 +1,7 @@
-"""api/users.c and the role rules of every identity route: each role,
-against an object of its own district and of another one."""
+"""The accounts (/v1/users) and the caller's own (/v1/me), served by the
+generic handlers over db/functions/identity.sql, and the role rules of
+every identity route: each role, against an object of its own district
+and of another one."""
 
 import uuid
 
@@ -198,6 +200,124 @@ def test_patch_needs_if_match_and_checks_it(api, admin):
                  etag='"1"').status_code == 412
     assert patch(api, admin, uid, {"locale": "fa"},
                  etag='"7", "2"').status_code == 200
+
+
+def test_if_match_refusals_come_from_sql_and_change_nothing(api, stack,
+                                                         admin):
+    uid = create(api, admin, district_id=ERFURT).json()["id"]
+    row = "SELECT version, locale FROM ch.app_user WHERE id = %s"
+    before = stack.sql(row, (uid,))
+    r = patch(api, admin, uid, {"locale": "ar"}, etag=False)
+    assert r.status_code == 428
+    assert r.json()["type"] == "urn:ch:problem:precondition-required"
+    # Another version, a weak tag, a leading zero, not a tag at all.
+    for stale in ('"2"', 'W/"1"', '"01"', "1", "garbage"):
+        r = patch(api, admin, uid, {"locale": "ar"}, etag=stale)
+        assert r.status_code == 412, (stale, r.text)
+        assert r.json()["type"] == "urn:ch:problem:precondition-failed"
+    assert stack.sql(row, (uid,)) == before
+    assert stack.sql("SELECT count(*) FROM ch.audit_log WHERE action = "
+                     "'user.updated' AND entity_id = %s", (uid,)) == [(0,)]
+    # "*": whatever the version is now.
+    r = patch(api, admin, uid, {"locale": "ar"}, etag="*")
+    assert r.status_code == 200 and r.json()["version"] == 2
+
+
+def test_rights_are_checked_before_the_version(api, tokens, admin):
+    """A caller who may not change an account learns nothing of its
+    version: 403 whatever If-Match says."""
+    other = create(api, admin, role="coordinator",
+                   district_id=ERFURT).json()["id"]
+    for etag in ('"1"', '"99"'):
+        r = patch(api, tokens["coordinator"], other, {"locale": "en"},
+                  etag=etag)
+        assert r.status_code == 403, (etag, r.text)
+
+
+def test_coordinator_cannot_create_a_state_admin(api, stack, tokens):
+    email = new_email("sa")
+    r = api.request("POST", "/v1/users", headers=bearer(tokens["coordinator"]),
+                    json={"email": email, "password": DEMO_PASSWORD,
+                          "role": "state_admin", "district_id": None})
+    assert r.status_code == 403, r.text
+    assert r.json()["type"] == "urn:ch:problem:forbidden"
+    assert "assistants, organisation representatives and mentors" in \
+        r.json()["detail"]
+    assert stack.sql("SELECT count(*) FROM ch.app_user WHERE "
+                     "lower(email) = lower(%s)", (email,)) == [(0,)]
+    # Left out, district_id is the coordinator's, which a state admin
+    # cannot have.
+    r = create(api, tokens["coordinator"], expect=422, email=email,
+               role="state_admin")
+    assert [e["code"] for e in r.json()["errors"]] == ["must_be_null"]
+
+
+def test_coordinator_cannot_move_an_account_out_of_reach(api, stack, tokens,
+                                                        admin):
+    uid = create(api, admin, district_id=ERFURT).json()["id"]
+    row = "SELECT role, district_id, version FROM ch.app_user WHERE id = %s"
+    before = stack.sql(row, (uid,))
+    for change in ({"role": "state_admin", "district_id": None},
+                   {"district_id": GOTHA}, {"role": "participant"}):
+        r = patch(api, tokens["coordinator"], uid, change)
+        assert r.status_code in (403, 422), (change, r.text)
+    assert stack.sql(row, (uid,)) == before
+
+
+def test_the_password_reaches_sql_only_as_its_hash(api, stack, admin):
+    """The prepare step hashes it on a task thread; POST /v1/users takes
+    no Idempotency-Key (the contract names none), so no fast hash of a
+    body holding the password is stored either."""
+    email, key = new_email(), "users-%s" % uuid.uuid4().hex
+    body = {"email": email, "password": DEMO_PASSWORD, "role": "mentor",
+            "district_id": GOTHA}
+    r = api.request("POST", "/v1/users",
+                    headers={**bearer(admin), "Idempotency-Key": key},
+                    json=body)
+    assert r.status_code == 201, r.text
+    [(stored,)] = stack.sql("SELECT password_hash FROM ch.app_user WHERE "
+                            "id = %s", (r.json()["id"],))
+    assert stored.startswith("$argon2id$") and DEMO_PASSWORD not in stored
+    assert stack.sql("SELECT count(*) FROM ch.idempotency WHERE key = %s",
+                     (key,)) == [(0,)]
+    r = api.request("POST", "/v1/users",
+                    headers={**bearer(admin), "Idempotency-Key": key},
+                    json=body)
+    assert r.status_code == 409
+    login(api, email)
+
+
+def test_a_hash_cannot_be_sent_for_a_password(api, stack, admin):
+    """password_hash is what the prepare step gives SQL; the contract
+    refuses it from a client."""
+    email = new_email()
+    r = api.request("POST", "/v1/users", headers=bearer(admin), json={
+        "email": email, "password": DEMO_PASSWORD, "role": "mentor",
+        "district_id": GOTHA, "password_hash": "$argon2id$v=19$forged"})
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == \
+        [("/password_hash", "unknown_field")]
+    r = api.request("POST", "/v1/me/password", headers=bearer(
+        token_for(api, "mentor")), json={
+        "current_password": DEMO_PASSWORD, "new_password": "x" * 12,
+        "password_hash": "$argon2id$v=19$forged"})
+    assert r.status_code == 422
+    assert stack.sql("SELECT count(*) FROM ch.app_user WHERE "
+                     "lower(email) = lower(%s)", (email,)) == [(0,)]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("password", "twelve chars\x01"), ("email", "a\x7fb@x.example"),
+    ("email", "a]b@x.example"), ("email", "a\\b@x.example")])
+def test_control_characters_and_specials_are_refused(api, admin, field,
+                                                     value):
+    body = {"email": new_email(), "password": DEMO_PASSWORD,
+            "role": "mentor", "district_id": GOTHA}
+    body[field] = value
+    r = api.request("POST", "/v1/users", headers=bearer(admin), json=body)
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == \
+        [("/" + field, "pattern")]
 
 
 def test_patch_is_a_merge_patch(api, admin):
