@@ -1,5 +1,6 @@
-"""api/sessions.c and api/me.c: sign-in, refresh rotation with reuse
-detection, sign-out, password change, throttling and disabled accounts."""
+"""Sign-in, refresh rotation with reuse detection and sign-out
+(api/sessions.c), the password change (POST /v1/me/password), throttling
+and disabled accounts."""
 
 import concurrent.futures
 import uuid
