@@ -257,7 +257,8 @@ BEGIN
 END
 $$;
 
--- Ordered by address (case-insensitive), then id.
+-- Ordered by address (case-insensitive), then id: the first cursor key
+-- is a text (ch.after is for times).
 CREATE OR REPLACE FUNCTION ch.user_list(p_who jsonb, p_filter jsonb,
     p_after text[], p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql STABLE AS $$
@@ -287,7 +288,7 @@ DECLARE
 BEGIN
 	SELECT * INTO u FROM ch.app_user a WHERE a.id = p_id;
 	IF NOT FOUND OR NOT ch.user_visible(p_who, u) THEN
-		PERFORM ch.fail(404, 'No such user.');
+		PERFORM ch.fail_missing('user');
 	END IF;
 	RETURN ROW(u.version, NULL::text, ch.user_json(u)::text, false);
 END
@@ -339,13 +340,10 @@ DECLARE
 BEGIN
 	SELECT * INTO old FROM ch.app_user a WHERE a.id = p_id FOR UPDATE;
 	IF NOT FOUND OR NOT ch.user_visible(p_who, old) THEN
-		PERFORM ch.fail(404, 'No such user.');
+		PERFORM ch.fail_missing('user');
 	END IF;
 	PERFORM ch.user_check_manager(p_who, old);
-	IF NOT ch.if_match_ok(old.version, p_if_match) THEN
-		PERFORM ch.fail(412, 'The account changed meanwhile; read it '
-		    'again.');
-	END IF;
+	PERFORM ch.require_version(old.version, p_if_match, 'account');
 	IF p_who->>'user' = old.id::text AND (
 	    (p_patch ? 'role' AND p_patch->>'role' IS DISTINCT FROM old.role)
 	    OR (p_patch ? 'district_id'
