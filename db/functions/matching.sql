@@ -17,7 +17,7 @@
 -- Settings
 
 -- The features of each programme, in the engine's order (enum
--- engine_feature), with their default weights in points.
+-- engine_feature).
 CREATE OR REPLACE FUNCTION ch.matching_features(p_programme text) RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE p_programme
@@ -25,6 +25,18 @@ LANGUAGE sql IMMUTABLE AS $$
 		'availability', 'waiting_time']
 	    WHEN 'women' THEN ARRAY['occupation', 'goals', 'language',
 		'distance', 'availability', 'waiting_time'] END;
+$$;
+
+-- The default weights of each programme's features, in points adding up
+-- to 100.
+CREATE OR REPLACE FUNCTION ch.matching_default_weights(p_programme text)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE p_programme
+	    WHEN 'partners' THEN '{"interest": 30, "language": 20,
+		"distance": 20, "availability": 20, "waiting_time": 10}'
+	    WHEN 'women' THEN '{"occupation": 30, "goals": 20,
+		"language": 15, "distance": 10, "availability": 15,
+		"waiting_time": 10}' END::jsonb;
 $$;
 
 -- ---------------------------------------------------------------------

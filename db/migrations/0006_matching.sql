@@ -2,18 +2,6 @@
 -- works off (FOR UPDATE SKIP LOCKED, leases, runs), the proposals it
 -- writes, and the candidate cache of the worker pool.
 
--- The default weights of each programme's features: the settings rows
--- below start with them.
-CREATE FUNCTION ch.matching_default_weights(p_programme text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE p_programme
-	    WHEN 'partners' THEN '{"interest": 30, "language": 20,
-		"distance": 20, "availability": 20, "waiting_time": 10}'
-	    WHEN 'women' THEN '{"occupation": 30, "goals": 20,
-		"language": 15, "distance": 10, "availability": 15,
-		"waiting_time": 10}' END::jsonb;
-$$;
-
 CREATE TABLE ch.matching_settings (
 	district_id	text NOT NULL REFERENCES ch.district (id),
 	programme	text NOT NULL CHECK (programme IN ('partners', 'women')),
@@ -31,10 +19,17 @@ CREATE TABLE ch.matching_settings (
 	PRIMARY KEY (district_id, programme)
 );
 
+-- Every district starts with the programmes' default weights of the time
+-- (ch.matching_default_weights has the current ones).
 INSERT INTO ch.matching_settings (district_id, programme, weights)
-SELECT d.id, p.programme, ch.matching_default_weights(p.programme)
+SELECT d.id, p.programme, p.weights::jsonb
 FROM ch.district d
-CROSS JOIN (VALUES ('partners'), ('women')) AS p (programme);
+CROSS JOIN (VALUES
+    ('partners', '{"interest": 30, "language": 20, "distance": 20,
+	"availability": 20, "waiting_time": 10}'),
+    ('women', '{"occupation": 30, "goals": 20, "language": 15,
+	"distance": 10, "availability": 15, "waiting_time": 10}'))
+    AS p (programme, weights);
 
 -- ---------------------------------------------------------------------
 -- Jobs
