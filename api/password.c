@@ -51,6 +51,13 @@ static int	signins_hashing;
 	"SELECT retry_after, password_hash, email "                          \
 	"FROM ch.me_password_begin($1::jsonb)"
 
+/*
+ * A new account's fields and the caller's right to create it, checked
+ * before its password is hashed (the password stays out of the call).
+ */
+#define SQL_ACCOUNT_CHECK \
+	"SELECT 1 FROM ch.user_create_check($1::jsonb, $2::jsonb)"
+
 /* A password change between its steps: whose failure to record. */
 struct password_change {
 	char	email[255];
@@ -64,6 +71,8 @@ static int	password_start(struct http_request *, struct api_ctx *,
 static void	password_slot_free(struct api_ctx *);
 static int	hash_failed(struct http_request *, struct api_ctx *);
 static void	body_hashed(cJSON *, const char *const *, const char *);
+static int	account_checked(struct http_request *, struct api_ctx *,
+		    struct kore_pgsql *);
 static int	account_hashed(struct http_request *, struct api_ctx *, int,
 		    const char *);
 static int	change_begun(struct http_request *, struct api_ctx *,
@@ -274,13 +283,39 @@ body_hashed(cJSON *body, const char *const *names, const char *hash)
 	cJSON_AddStringToObject(body, "password_hash", hash);
 }
 
-/* POST /v1/users: the initial password, hashed (ch.user_create). */
+/*
+ * POST /v1/users: the account checked without its password (a refusal
+ * costs no hash), then the initial password hashed for ch.user_create.
+ */
 int
 password_prepare_account(struct http_request *req, struct api_ctx *ctx,
     cJSON *body)
 {
+	cJSON	*fields;
+	char	*text;
+	int	 ret;
+
+	if ((fields = cJSON_Duplicate(body, 1)) == NULL)
+		fatal("password_prepare_account: out of memory");
+	cJSON_DeleteItemFromObjectCaseSensitive(fields, "password");
+	text = cJSON_PrintUnformatted(fields);
+	cJSON_Delete(fields);
+	if (text == NULL)
+		fatal("password_prepare_account: out of memory");
+	ret = db_query(req, ctx, SQL_ACCOUNT_CHECK, account_checked, 2,
+	    resource_who(ctx), text);
+	cJSON_free(text);
+
+	return (ret);
+}
+
+static int
+account_checked(struct http_request *req, struct api_ctx *ctx,
+    struct kore_pgsql *sql)
+{
+	(void)sql;
 	return (password_hash(req, ctx, cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(body, "password")),
+	    cJSON_GetObjectItemCaseSensitive(ctx->call.body, "password")),
 	    account_hashed));
 }
 

@@ -696,7 +696,22 @@ resource_send(struct http_request *req, struct api_ctx *ctx)
 	return (ret);
 }
 
-/* From the request's free hook; the body may hold a password. */
+/* Zeroes every string of a JSON value, before it is freed. */
+static void
+json_wipe(cJSON *v)
+{
+	cJSON	*item;
+
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		sodium_memzero(v->valuestring, strlen(v->valuestring));
+	cJSON_ArrayForEach(item, v)
+		json_wipe(item);
+}
+
+/*
+ * From the request's free hook; the body may hold a password, whether
+ * the request got as far as hashing it or was refused before.
+ */
 void
 resource_release(struct api_ctx *ctx)
 {
@@ -707,6 +722,7 @@ resource_release(struct api_ctx *ctx)
 		kore_free(c->text);
 		c->text = NULL;
 	}
+	json_wipe(c->body);
 	cJSON_Delete(c->body);
 	c->body = NULL;
 }

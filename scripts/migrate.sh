@@ -17,7 +17,8 @@
 #   3. db/privileges.sql, every grant, whenever anything else was applied
 #      or it changed itself.
 # Concurrent runners queue on an advisory lock; the loser finds the work
-# done. Re-running applies nothing.
+# done. Re-running applies nothing. A database that applied a migration
+# this checkout lacks (a newer release's) is refused.
 #
 # usage: migrate.sh OWNER_DATABASE_URL [DB_DIR]
 set -euo pipefail
@@ -26,19 +27,41 @@ url=${1:?usage: migrate.sh OWNER_DATABASE_URL [DB_DIR]}
 dir=$(cd "${2:-$(dirname "$0")/../db}" && pwd)
 psql=(psql "$url" -X -q -v ON_ERROR_STOP=1)
 
-# What this database recorded (nothing yet on a new one).
+case $dir in
+*\'*) echo "migrate: $dir: a path with a quote is not supported" >&2; exit 2 ;;
+esac
+
+# What this database recorded (nothing yet on a new one). A failed read
+# stops the script (set -e), rather than looking like a new database.
 declare -A applied=() recorded=()
 read_records() {
-	"${psql[@]}" -At -c "SELECT to_regclass('public.$1') IS NOT NULL" |
-	    grep -q t || return 0
+	local exists
+	exists=$("${psql[@]}" -At -c "SELECT to_regclass('public.$1') IS NOT NULL")
+	[ "$exists" = t ] || return 0
 	"${psql[@]}" -At -c "SELECT $2 FROM public.$1"
 }
+rows=$(read_records schema_migrations 'version, checksum')
 while IFS='|' read -r v sum; do
 	[ -n "$v" ] && applied[$v]=$sum
-done < <(read_records schema_migrations 'version, checksum')
+done <<<"$rows"
+rows=$(read_records schema_code 'file, checksum')
 while IFS='|' read -r f sum; do
 	[ -n "$f" ] && recorded[$f]=$sum
-done < <(read_records schema_code 'file, checksum')
+done <<<"$rows"
+
+# A database that applied a migration this checkout does not have is
+# newer than the checkout: its code files would put older functions
+# over a newer schema.
+for v in "${!applied[@]}"; do
+	if ! compgen -G "$dir/migrations/$(printf '%04d' "$v")_*.sql" \
+	    >/dev/null; then
+		echo "migrate: the database has migration $v, which this" \
+		    "checkout does not: it belongs to a newer release." >&2
+		echo "migrate: run that release's scripts/migrate.sh, or" \
+		    "restore a backup taken before it." >&2
+		exit 1
+	fi
+done
 
 checksum() { sha256sum "$1" | cut -d' ' -f1; }
 

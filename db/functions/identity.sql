@@ -297,6 +297,27 @@ $$;
 -- p_body is the checked request with "password" replaced by
 -- "password_hash" (the API hashes it; the contract lets no client send
 -- a hash).
+-- A new account as far as it can be checked without its password: the
+-- fields and the caller's right to create it. The API runs this before it
+-- hashes the password, so a refused account costs no hash;
+-- ch.user_create runs it again in its own transaction.
+CREATE OR REPLACE FUNCTION ch.user_create_check(p_who jsonb, p_body jsonb)
+RETURNS ch.app_user LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	doc	jsonb := p_body;
+	u	ch.app_user;
+BEGIN
+	-- A coordinator's accounts belong to their district by default.
+	IF NOT doc ? 'district_id' AND p_who->>'role' = 'coordinator' THEN
+		doc := doc || jsonb_build_object('district_id',
+		    p_who->>'district');
+	END IF;
+	u := ch.user_from(doc, u);
+	PERFORM ch.user_check_manager(p_who, u);
+	RETURN u;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION ch.user_create(p_who jsonb, p_key text, p_hash text,
     p_body jsonb)
 RETURNS ch.result LANGUAGE plpgsql AS $$
@@ -309,13 +330,7 @@ BEGIN
 	IF r.replayed THEN
 		RETURN r;
 	END IF;
-	-- A coordinator's accounts belong to their district by default.
-	IF NOT doc ? 'district_id' AND p_who->>'role' = 'coordinator' THEN
-		doc := doc || jsonb_build_object('district_id',
-		    p_who->>'district');
-	END IF;
-	u := ch.user_from(doc, u);
-	PERFORM ch.user_check_manager(p_who, u);
+	u := ch.user_create_check(p_who, p_body);
 	INSERT INTO ch.app_user (email, password_hash, role, district_id,
 	    organization_id, participant_id, locale)
 	VALUES (u.email, p_body->>'password_hash', u.role, u.district_id,

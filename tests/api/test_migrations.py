@@ -236,3 +236,25 @@ def test_rebased_only_accepts_the_released_text(scratch, release_tree,
     assert r.returncode != 0
     assert "0005_women.sql was changed after it was applied" in r.stderr
     assert schema_dump(url) == before
+
+
+def test_a_database_newer_than_the_checkout_is_refused(scratch, tmp_path):
+    """An older checkout would put its older functions over a newer
+    schema: a database with a migration the checkout lacks is refused,
+    and nothing changes."""
+    url = scratch.create()
+    migrate(url)
+    before = schema_dump(url)
+    db = tmp_path / "db"
+    shutil.copytree(os.path.join(TOP, "db"), db)
+    newest = sorted((db / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))[-1]
+    newest.unlink()
+    # The older checkout's code differs too, as an older release's would.
+    core = db / "functions" / "core.sql"
+    core.write_text(core.read_text() + "\n-- older\n")
+    r = run(MIGRATE, url, str(db), check=False)
+    assert r.returncode != 0
+    version = int(newest.name[:4])
+    assert "has migration %d, which this checkout does not" % version \
+        in r.stderr, r.stderr
+    assert schema_dump(url) == before
