@@ -102,6 +102,13 @@ def records(url):
         conn.close()
 
 
+def db_copy(tmp_path):
+    """A copy of db/ to change, as a later or earlier checkout would."""
+    db = tmp_path / "db"
+    shutil.copytree(os.path.join(TOP, "db"), db)
+    return db
+
+
 def migrate(url, db_dir=None):
     args = [MIGRATE, url] + ([db_dir] if db_dir else [])
     return run(*args)
@@ -158,8 +165,7 @@ def test_upgrade_from_the_last_release_equals_a_fresh_install(
 def test_editing_a_function_file_replaces_that_function_and_nothing_else(
         scratch, tmp_path):
     url = scratch.create()
-    db = tmp_path / "db"
-    shutil.copytree(os.path.join(TOP, "db"), db)
+    db = db_copy(tmp_path)
     migrate(url, str(db))
     before = schema_dump(url)
 
@@ -191,8 +197,7 @@ def test_editing_a_function_file_replaces_that_function_and_nothing_else(
 
 def test_a_broken_function_file_applies_nothing(scratch, tmp_path):
     url = scratch.create()
-    db = tmp_path / "db"
-    shutil.copytree(os.path.join(TOP, "db"), db)
+    db = db_copy(tmp_path)
     migrate(url, str(db))
     before = schema_dump(url)
     women = db / "functions" / "women.sql"
@@ -212,8 +217,7 @@ def test_an_edited_migration_of_the_release_is_refused_after_the_upgrade(
     url = scratch.create()
     release_install(release_tree, url)
     migrate(url)
-    db = tmp_path / "db"
-    shutil.copytree(os.path.join(TOP, "db"), db)
+    db = db_copy(tmp_path)
     partners = db / "migrations" / "0004_partners.sql"
     partners.write_text(partners.read_text() + "\n-- edited\n")
     r = run(MIGRATE, url, str(db), check=False)
@@ -228,8 +232,7 @@ def test_rebased_only_accepts_the_released_text(scratch, release_tree,
     url = scratch.create()
     release_install(release_tree, url)
     before = schema_dump(url)
-    db = tmp_path / "db"
-    shutil.copytree(os.path.join(TOP, "db"), db)
+    db = db_copy(tmp_path)
     women = db / "migrations" / "0005_women.sql"
     women.write_text(women.read_text() + "\n-- edited\n")
     r = run(MIGRATE, url, str(db), check=False)
@@ -245,8 +248,7 @@ def test_a_database_newer_than_the_checkout_is_refused(scratch, tmp_path):
     url = scratch.create()
     migrate(url)
     before = schema_dump(url)
-    db = tmp_path / "db"
-    shutil.copytree(os.path.join(TOP, "db"), db)
+    db = db_copy(tmp_path)
     newest = sorted((db / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))[-1]
     newest.unlink()
     # The older checkout's code differs too, as an older release's would.
