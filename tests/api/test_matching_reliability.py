@@ -286,6 +286,13 @@ def test_jobs_survive_killed_workers_and_a_database_restart(stack, api):
         lock = psycopg2.connect(db.url)
         try:
             a.signal(signal.SIGSTOP)
+            # A claim A sent just before it stopped still runs in its
+            # backend and could take the job: wait until no pool backend
+            # is busy (B's are idle between polls; A's stay idle now).
+            assert poll("A's last claim", lambda: stack.sql(
+                "SELECT count(*) = 0 FROM pg_stat_activity WHERE"
+                " application_name = 'ch-matcher' AND state = 'active'")
+                [0][0], 30), "a pool backend stayed busy"
             lock.cursor().execute(
                 "LOCK TABLE ch.matching_epoch IN ACCESS EXCLUSIVE MODE")
             first = sub.submit(sub.client(), first_pid, first_district)
