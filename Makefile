@@ -49,14 +49,15 @@ DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 		   python3-pytest python3-requests python3-jsonschema \
 		   python3-yaml python3-hypothesis python3-psycopg2 \
 		   python3-cryptography libssl-dev openssl \
-		   libcmocka-dev valgrind
+		   libcmocka-dev valgrind \
+		   docker.io docker-compose debootstrap
 
 include matcher/engine/engine.mk
 include matcher/daemon/daemon.mk
 include tests/fuzz/fuzz.mk
 
-.PHONY: all deps build api unit-test test test-api lint-openapi run up down token \
-	bench import-places clean
+.PHONY: all deps build api unit-test test test-api compose-test lint-openapi \
+	run up down token bench import-places clean
 
 all: build
 
@@ -150,6 +151,11 @@ lint-openapi: deps
 # API tests start their own PostgreSQL cluster and Kore on a free port.
 test-api: build
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+
+# The docker-compose stack of docker/, built and run for real (starts
+# dockerd when no engine answers, and stops it again).
+compose-test: deps
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/compose
 
 test: deps
 	@scripts/test.sh

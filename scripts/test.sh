@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make test: the contract lint, C unit tests (plain and sanitized), the
 # matching engine's tests, a short run of the libFuzzer targets, and the
-# HTTP suite against the plain and the sanitized module. Each suite starts
-# what it needs and stops it again.
+# HTTP suite against the plain and the sanitized module, and the
+# docker-compose stack. Each suite starts what it needs and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,3 +41,6 @@ CH_PRELOAD="$(cc -print-file-name=libasan.so)" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api
+
+section "docker-compose stack"
+make --no-print-directory -s compose-test

@@ -1,0 +1,109 @@
+#!/bin/bash
+# The db image: PostgreSQL 15 with the project's roles.
+#
+# As primary (the default): an empty data volume is initialised first.
+# On every start the roles are brought up to date (db/roles.sql) and their
+# passwords set from the secret files, on a server that listens on a
+# private socket only; then the real server starts. Rotating a password is
+# therefore: change its file, restart db (and the service that uses it).
+#
+# As replica (CH_DB_REPLICA_OF=host): an empty volume is filled with
+# pg_basebackup from that primary, then the server runs as a hot standby.
+set -euo pipefail
+# PostgreSQL's messages become JSON lines like every service's.
+[ "${1:-}" = --logged ] || exec /usr/lib/ch/jsonlog.sh db "$0" --logged
+. /usr/lib/ch/secrets.sh
+
+data=${PGDATA:?}
+setup_sock=/tmp/setup
+
+conf() {
+	cat >>"$data/postgresql.conf" <<-CONF
+	# Connecting Humans (docker/db/entrypoint.sh)
+	listen_addresses = '*'
+	unix_socket_directories = '/tmp'
+	password_encryption = scram-sha-256
+	max_connections = ${CH_DB_MAX_CONNECTIONS:-200}
+	shared_buffers = ${CH_DB_SHARED_BUFFERS:-256MB}
+	wal_level = replica
+	max_wal_senders = 5
+	hot_standby = on
+	log_min_messages = warning
+	log_line_prefix = '%m [%p] %q%u@%d '
+	log_timezone = 'UTC'
+	CONF
+	cat >"$data/pg_hba.conf" <<-HBA
+	# TYPE  DATABASE     USER           ADDRESS   METHOD
+	local   all          postgres                 peer
+	host    replication  ch_replicator  all       scram-sha-256
+	host    all          all            all       scram-sha-256
+	HBA
+}
+
+primary_init() {
+	local pw
+	log info db-init "initialising an empty data directory"
+	pw=$(secret CH_DB_SUPERUSER_PASSWORD)
+	(umask 077 && printf '%s\n' "$pw" >/tmp/pwfile)
+	initdb -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
+	    --auth-local=peer --auth-host=scram-sha-256 \
+	    --pwfile=/tmp/pwfile >/dev/null
+	rm -f /tmp/pwfile
+	conf
+}
+
+# Roles and passwords, on a server nobody else can reach yet.
+primary_setup() {
+	mkdir -p "$setup_sock"
+	pg_ctl -D "$data" -w -t 120 -l /tmp/setup.log \
+	    -o "-c listen_addresses='' -c unix_socket_directories='$setup_sock'" \
+	    start >/dev/null || { cat /tmp/setup.log; exit 1; }
+	PW_SUPER=$(secret CH_DB_SUPERUSER_PASSWORD) \
+	PW_OWNER=$(secret CH_DB_OWNER_PASSWORD) \
+	PW_APP=$(secret CH_DB_APP_PASSWORD) \
+	PW_MATCHER=$(secret CH_DB_MATCHER_PASSWORD) \
+	PW_BACKUP=$(secret CH_DB_BACKUP_PASSWORD) \
+	PW_REPLICATOR=$(secret CH_DB_REPLICATOR_PASSWORD) \
+	psql -X -q -h "$setup_sock" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+	    -f /usr/share/ch/roles.sql -f - <<-'SQL'
+	SELECT 'CREATE ROLE ch_backup LOGIN BYPASSRLS'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_backup') \gexec
+	SELECT 'CREATE ROLE ch_replicator LOGIN REPLICATION'
+	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_replicator') \gexec
+	GRANT pg_read_all_data TO ch_backup;
+	\getenv pw PW_SUPER
+	ALTER ROLE postgres PASSWORD :'pw';
+	\getenv pw PW_OWNER
+	ALTER ROLE ch_owner PASSWORD :'pw';
+	\getenv pw PW_APP
+	ALTER ROLE ch_app PASSWORD :'pw';
+	\getenv pw PW_MATCHER
+	ALTER ROLE ch_matcher PASSWORD :'pw';
+	\getenv pw PW_BACKUP
+	ALTER ROLE ch_backup PASSWORD :'pw';
+	\getenv pw PW_REPLICATOR
+	ALTER ROLE ch_replicator PASSWORD :'pw';
+	\unset pw
+	SQL
+	pg_ctl -D "$data" -w -t 120 -m fast stop >/dev/null
+}
+
+replica_init() {
+	log info db-init "cloning the primary $CH_DB_REPLICA_OF"
+	until PGPASSWORD=$(secret CH_DB_REPLICATOR_PASSWORD) pg_basebackup \
+	    -h "$CH_DB_REPLICA_OF" -U ch_replicator -D "$data" -R -X stream \
+	    -c fast >/dev/null; do
+		log warn db-init "the primary does not answer yet; retrying"
+		rm -rf "${data:?}"/*
+		sleep 2
+	done
+}
+
+if [ -n "${CH_DB_REPLICA_OF:-}" ]; then
+	[ -f "$data/PG_VERSION" ] || replica_init
+else
+	[ -f "$data/PG_VERSION" ] || primary_init
+	primary_setup
+fi
+log info db-start "starting PostgreSQL"
+exec postgres -D "$data"

@@ -1,0 +1,183 @@
+"""The stack as it comes up from nothing: hardened containers, secrets kept
+out of the environment, the database out of reach, TLS with HTTP
+redirected, /metrics refused from outside, JSON logs without personal data
+or tokens, and a subset of the HTTP suite run through the proxy."""
+
+import json
+import socket
+
+import pytest
+
+from matching_util import callers
+# The review workflow to a placement and to a tandem, matching jobs
+# answered by the pool, sign-in and the caller's own account: tests of the
+# HTTP suite, run here against the proxy instead of a local Kore.
+from test_matching_jobs import (test_job_rights,  # noqa: F401
+                                test_stable_for_women,
+                                test_suggest_returns_explained_proposals)
+from test_proposals import (test_closed_offer_invalidates,  # noqa: F401
+                            test_consent_withdrawal_invalidates_and_takes_effect,
+                            test_declined_and_rejected_pairs_never_come_back,
+                            test_review_workflow_creates_a_placement,
+                            test_review_workflow_creates_a_tandem)
+from partners_util import hdr, new_participant, place_of
+
+SERVICES = {"db", "api", "matcher", "proxy", "backup"}
+
+
+@pytest.fixture(scope="module")
+def who(api):
+    return callers(api)
+
+
+def secret_values(compose):
+    import glob
+    import os
+    values = []
+    for path in glob.glob(os.path.join(compose.env["CH_SECRETS_DIR"], "*")):
+        with open(path) as f:
+            values.append(f.read().strip())
+    assert len(values) == 8
+    return values
+
+
+def test_every_service_runs_and_is_healthy(compose):
+    running = {compose.inspect(c)["Config"]["Labels"]
+               ["com.docker.compose.service"] for c in compose.containers()}
+    assert running == SERVICES
+    assert len(compose.containers("api")) == 2
+    assert len(compose.containers("matcher")) == 2
+    for cid in compose.containers():
+        assert compose.health(cid) == "healthy", cid
+    # migrate ran once and succeeded.
+    done = compose.containers("migrate", all=True)
+    assert len(done) == 1
+    state = compose.inspect(done[0])["State"]
+    assert state["Status"] == "exited" and state["ExitCode"] == 0
+
+
+def test_containers_are_hardened(compose):
+    for cid in compose.containers(all=True):
+        info = compose.inspect(cid)
+        name = info["Name"]
+        user = info["Config"]["User"]
+        assert user and user.split(":")[0] not in ("0", "root"), name
+        host = info["HostConfig"]
+        assert host["ReadonlyRootfs"] is True, name
+        assert host["CapDrop"] == ["ALL"], name
+        assert "no-new-privileges:true" in host["SecurityOpt"], name
+        assert host["Privileged"] is False, name
+        assert host["LogConfig"]["Type"] == "json-file", name
+        assert host["LogConfig"]["Config"].get("max-size"), name
+        assert host["RestartPolicy"]["Name"] in ("unless-stopped", "no")
+    # And the processes really run as those users.
+    for service in ("api", "matcher", "db", "proxy", "backup"):
+        cid = compose.containers(service)[0]
+        uid = compose.docker("exec", cid, "id", "-u").strip()
+        assert uid != "0", service
+        ro = compose.docker("exec", cid, "sh", "-c",
+                            "touch /usr/probe 2>&1 || echo refused")
+        assert "refused" in ro or "Read-only" in ro, service
+
+
+def test_secrets_are_not_in_the_environment(compose):
+    values = secret_values(compose)
+    for cid in compose.containers(all=True):
+        env = compose.inspect(cid)["Config"]["Env"] or []
+        text = "\n".join(env)
+        for v in values:
+            assert v not in text, compose.inspect(cid)["Name"]
+        for line in env:
+            key = line.split("=", 1)[0]
+            if any(w in key for w in ("PASSWORD", "SECRET", "TOKEN")):
+                assert key.endswith("_FILE"), line
+
+
+def test_database_is_not_reachable_from_the_host(compose):
+    db = compose.inspect(compose.containers("db")[0])
+    assert not any(db["NetworkSettings"]["Ports"].values())
+    networks = db["NetworkSettings"]["Networks"]
+    assert list(networks) == ["%s_data" % "chtest"]
+    net = json.loads(compose.docker("network", "inspect",
+                                    "chtest_data"))[0]
+    assert net["Internal"] is True
+    for n in networks.values():
+        with pytest.raises(OSError):
+            socket.create_connection((n["IPAddress"], 5432), timeout=3)
+    # Only the proxy publishes ports.
+    for cid in compose.containers():
+        info = compose.inspect(cid)
+        service = info["Config"]["Labels"]["com.docker.compose.service"]
+        published = [p for p in info["NetworkSettings"]["Ports"].values()
+                     if p]
+        assert bool(published) == (service == "proxy"), service
+
+
+def test_http_redirects_to_https(compose):
+    import requests
+    r = requests.get(compose.http + "/v1/districts", allow_redirects=False,
+                     timeout=10)
+    assert r.status_code in (301, 308)
+    assert r.headers["Location"].startswith("https://localhost")
+
+
+def test_tls_is_verified_and_headers_are_set(https, compose):
+    import requests
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(compose.https + "/healthz", timeout=10)
+    r = https.get(compose.https + "/v1/districts", timeout=10)
+    assert r.status_code == 200
+    assert len(r.json()["items"]) == 6
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert "Server" not in r.headers or "Caddy" not in r.headers["Server"]
+    assert r.headers.get("X-Request-Id")
+
+
+def test_request_size_is_limited_at_the_edge(https, compose, who):
+    body = b'{"x":"' + b"a" * (200 * 1024) + b'"}'
+    r = https.post(compose.https + "/v1/participants", data=body,
+                   headers=hdr(who["assist"].token,
+                               **{"Content-Type": "application/json"}),
+                   timeout=10)
+    assert r.status_code == 413
+
+
+def test_metrics_are_refused_from_outside(https, compose):
+    r = https.get(compose.https + "/metrics", timeout=10)
+    assert r.status_code == 404
+    assert "ch_http_requests_total" not in r.text
+    # ... and reachable on the internal network, where a scraper runs:
+    # here from a pool container, which has curl.
+    matcher = compose.containers("matcher")[0]
+    out = compose.docker("exec", matcher, "curl", "-sS", "-o", "/dev/null",
+                         "-w", "%{http_code}", "http://api:8080/metrics")
+    assert out == "200", out
+
+
+def test_a_participant_is_registered_through_the_proxy(api, who):
+    p = new_participant(api, who["assist"].token,
+                        home_place_id=place_of(api, "99084")["id"])
+    r = api.get("/v1/participants/" + p["id"],
+                headers=hdr(who["assist"].token))
+    assert r.status_code == 200 and r.json()["id"] == p["id"]
+
+
+def test_logs_are_json_without_tokens_or_personal_data(compose, who):
+    out = compose.run("logs", "--no-color", "--no-log-prefix").stdout
+    lines = [l for l in out.splitlines() if l.strip()]
+    assert len(lines) > 50
+    bad = []
+    for line in lines:
+        try:
+            assert isinstance(json.loads(line), dict)
+        except (ValueError, AssertionError):
+            bad.append(line)
+    assert not bad, bad[:10]
+    for caller in who.values():
+        assert caller.token not in out
+    assert "@demo.example" not in out
+    assert "connecting-humans-demo" not in out
+    for v in secret_values(compose):
+        assert v not in out
