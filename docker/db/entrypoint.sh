@@ -32,9 +32,23 @@ conf() {
 	log_line_prefix = '%m [%p] %q%u@%d '
 	log_timezone = 'UTC'
 	CONF
+}
+
+# Who may log in, rewritten on every start. The Docker host reaches the
+# containers of an internal network through the network's gateway
+# address: connections from there are refused, so only containers of the
+# stack's networks can log in, with their passwords.
+hba() {
+	local reject=
+	if [ -n "${CH_DB_REJECT_FROM:-}" ]; then
+		reject="host    all          all            ${CH_DB_REJECT_FROM}/32  reject
+host    replication  all            ${CH_DB_REJECT_FROM}/32  reject"
+	fi
 	cat >"$data/pg_hba.conf" <<-HBA
+	# Written by docker/db/entrypoint.sh on every start.
 	# TYPE  DATABASE     USER           ADDRESS   METHOD
 	local   all          postgres                 peer
+	$reject
 	host    replication  ch_replicator  all       scram-sha-256
 	host    all          all            all       scram-sha-256
 	HBA
@@ -103,6 +117,7 @@ if [ -n "${CH_DB_REPLICA_OF:-}" ]; then
 	[ -f "$data/PG_VERSION" ] || replica_init
 else
 	[ -f "$data/PG_VERSION" ] || primary_init
+	hba
 	primary_setup
 fi
 log info db-start "starting PostgreSQL"

@@ -215,6 +215,8 @@ def compose(dockerd):
         "CH_APP_SUBNET": "172.28.231.0/24",
         "CH_APP_IP_RANGE": "172.28.231.128/25",
         "CH_PROXY_ADDRESS": "172.28.231.2",
+        "CH_DATA_SUBNET": "172.28.232.0/24",
+        "CH_DATA_GATEWAY": "172.28.232.1",
         "CH_API_CPUS": "1", "CH_MATCHER_CPUS": "1",
         "COMPOSE_HTTP_TIMEOUT": "300",
     })

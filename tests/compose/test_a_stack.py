@@ -4,7 +4,7 @@ redirected, /metrics refused from outside, JSON logs without personal data
 or tokens, and a subset of the HTTP suite run through the proxy."""
 
 import json
-import socket
+import os
 
 import pytest
 
@@ -101,9 +101,19 @@ def test_database_is_not_reachable_from_the_host(compose):
     net = json.loads(compose.docker("network", "inspect",
                                     "chtest_data"))[0]
     assert net["Internal"] is True
+    # The host sits on the network's gateway: even with the right
+    # password, the database refuses it.
+    import psycopg2
+    with open(os.path.join(compose.env["CH_SECRETS_DIR"],
+                           "db_app_password")) as f:
+        password = f.read().strip()
     for n in networks.values():
-        with pytest.raises(OSError):
-            socket.create_connection((n["IPAddress"], 5432), timeout=3)
+        with pytest.raises(psycopg2.OperationalError) as refused:
+            psycopg2.connect(host=n["IPAddress"], port=5432, dbname="ch",
+                             user="ch_app", password=password,
+                             connect_timeout=5)
+        assert "rejects connection" in str(refused.value) or \
+            "no pg_hba.conf entry" in str(refused.value), refused.value
     # Only the proxy publishes ports.
     for cid in compose.containers():
         info = compose.inspect(cid)
