@@ -147,3 +147,38 @@ def test_upgrade_with_the_migrate_service(api, compose, who, figures):
         assert r.status_code == 200
     finally:
         compose.env.pop("CH_BUILD_CONTEXT", None)
+
+
+def test_hot_standby_follows_the_primary(compose):
+    compose.run("--profile", "replica", "up", "-d", "--no-build",
+                "db-replica")
+    replica = compose.containers("db-replica")
+    assert len(replica) == 1
+    deadline = time.monotonic() + 120
+    while compose.health(replica[0]) != "healthy":
+        assert time.monotonic() < deadline, compose.run(
+            "--profile", "replica", "logs", "--tail=30", "db-replica").stdout
+        time.sleep(1)
+
+    def on_replica(query, check=True):
+        return compose.run("--profile", "replica", "exec", "-T",
+                           "db-replica", "psql", "-X", "-At", "-U",
+                           "postgres", "-d", "ch", "-c", query, check=check)
+
+    assert compose.sql("SELECT state FROM pg_stat_replication") == \
+        [["streaming"]]
+    # A change on the primary reaches the standby.
+    marker = "standby-%d" % time.time_ns()
+    compose.sql("CREATE TABLE public.standby_probe (note text); "
+                "INSERT INTO public.standby_probe VALUES ('%s')" % marker)
+    deadline = time.monotonic() + 30
+    while on_replica("SELECT note FROM public.standby_probe",
+                     check=False).stdout.strip() != marker:
+        assert time.monotonic() < deadline, "the standby did not follow"
+        time.sleep(0.5)
+    assert on_replica("SELECT pg_is_in_recovery()").stdout.strip() == "t"
+    refused = on_replica("INSERT INTO public.standby_probe VALUES ('x')",
+                         check=False)
+    assert refused.returncode != 0
+    assert "read-only transaction" in refused.stderr
+    compose.sql("DROP TABLE public.standby_probe")
