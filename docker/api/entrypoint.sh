@@ -6,4 +6,5 @@ set -euo pipefail
 # Kore's own messages become JSON lines like the API's access log.
 [ "${1:-}" = --logged ] || exec /usr/lib/ch/jsonlog.sh api "$0" --logged
 /usr/lib/ch/render-conf.sh /tmp/api.conf
-exec kore -f -n -r -c /tmp/api.conf
+# Line-buffered: Kore prints its own messages with stdio.
+exec stdbuf -oL kore -f -n -r -c /tmp/api.conf
