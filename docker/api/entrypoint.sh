@@ -1,7 +1,8 @@
 #!/bin/bash
 # The api image: checks the configuration, renders Kore's (into the tmpfs,
-# the root filesystem is read-only) and runs Kore in the foreground as
-# PID 1, without chroot or a user switch (the container is both).
+# the root filesystem is read-only) and runs Kore in the foreground
+# under the log wrapper, without chroot or a user switch (the container
+# is both).
 set -euo pipefail
 # Kore's own messages become JSON lines like the API's access log.
 [ "${1:-}" = --logged ] || exec /usr/lib/ch/jsonlog.sh api "$0" --logged
