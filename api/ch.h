@@ -397,6 +397,7 @@ int	api_problem_errors(struct http_request *, struct api_ctx *, int,
 int	api_json(struct http_request *, struct api_ctx *, int,
 	    const void *, size_t);
 int	api_no_content(struct http_request *, struct api_ctx *, int);
+int	api_peer_address(struct http_request *, char *, size_t);
 int	api_page(struct http_request *, struct api_ctx *, struct kore_pgsql *,
 	    const char *, int);
 int	api_query_limit(struct http_request *, struct api_ctx *);
