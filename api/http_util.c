@@ -1,4 +1,4 @@
-/* Every response leaves through here: JSON, problem details, list pages. */
+/* Every response leaves through here: JSON, text, problem details, pages. */
 
 #include <sys/socket.h>
 
@@ -135,6 +135,15 @@ int
 api_no_content(struct http_request *req, struct api_ctx *ctx, int status)
 {
 	api_send(req, ctx, status, NULL, NULL, 0);
+	return (API_DONE);
+}
+
+/* A body of another media type than JSON (GET /metrics: text). */
+int
+api_text(struct http_request *req, struct api_ctx *ctx, int status,
+    const char *type, const void *body, size_t len)
+{
+	api_send(req, ctx, status, type, body, len);
 	return (API_DONE);
 }
 
