@@ -40,7 +40,7 @@ API_SRC		:= $(PURE_SRC) api/init.c api/router.c api/http_util.c \
 		   api/db.c api/auth.c api/password.c api/health.c \
 		   api/index.c api/districts.c api/places.c api/sessions.c \
 		   api/resource.c api/taxonomies.c \
-		   api/matching.c
+		   api/matching.c api/metrics.c
 API_HDR		:= api/ch.h
 UNIT_TESTS	:= test_codec test_config test_token test_schema
 

@@ -57,6 +57,7 @@ void	codec_cursor_free(char **, int);
 char	*codec_problem_json(int, const char *, const char *, const char *,
 	    const char *, const char *, const char *);
 char	*codec_json_escape(const char *);
+size_t	codec_label_escape(const char *, char *, size_t);
 
 /* schema.c: request validation against the contract's JSON schemas. */
 #define SCHEMA_POINTER_MAX	256
@@ -137,6 +138,10 @@ struct config {
 	/* Proxies whose X-Forwarded-For names the client. */
 	int			 nproxies;
 	struct config_net	 proxies[CONFIG_PROXIES_MAX];
+
+	/* GET /metrics: a bearer token for scrapers outside the internal
+	 * network, or NULL (config_metrics_access). */
+	const char		*metrics_token;
 };
 
 int	config_load(struct config *, const char *(*)(const char *),
@@ -144,6 +149,8 @@ int	config_load(struct config *, const char *(*)(const char *),
 const char *config_secret_weakness(const char *);
 int	config_client_address(const struct config *, const char *,
 	    const char *, char *, size_t);
+int	config_metrics_access(const struct config *, const char *,
+	    const char *);
 
 /* token.c: roles and access tokens (signing, verification, JWKS). */
 enum role {
@@ -226,6 +233,7 @@ char	*token_sign(const struct token_config *, const struct token_claims *,
 	    time_t);
 enum token_error token_verify(const struct token_config *, const char *,
 	    time_t, struct token_claims *);
+int	token_secret_equal(const char *, const char *);
 
 #if defined(CH_KORE)
 
@@ -268,6 +276,10 @@ struct db {
 	/* A refusal raised by our SQL (SQLSTATE CHnnn): the message for
 	 * the client, the field errors as JSON, the problem type. */
 	char			*refusal[3];
+	/* The done callback answers a failure too (failed set), instead
+	 * of db_error(): GET /metrics reports what it has without SQL. */
+	int			 done_on_failure;
+	int			 pool;		/* METRICS_DB_*: metrics.c */
 };
 
 /* auth.c: who is calling, filled in before a protected handler runs. */
@@ -356,6 +368,10 @@ int	router_run(struct http_request *, struct api_ctx *);
 int	router_check_contract(const struct cJSON *,
 	    void (*)(const char *));
 void	router_log_request(struct http_request *, struct api_ctx *);
+int	router_count(void);
+int	router_index(const struct route *);
+const char *router_pattern(int);
+int	router_method(int);
 
 /* auth.c */
 extern struct token_config	auth_tokens;
@@ -397,6 +413,9 @@ int	api_problem_errors(struct http_request *, struct api_ctx *, int,
 int	api_json(struct http_request *, struct api_ctx *, int,
 	    const void *, size_t);
 int	api_no_content(struct http_request *, struct api_ctx *, int);
+int	api_text(struct http_request *, struct api_ctx *, int, const char *,
+	    const void *, size_t);
+int	api_peer_address(struct http_request *, char *, size_t);
 int	api_page(struct http_request *, struct api_ctx *, struct kore_pgsql *,
 	    const char *, int);
 int	api_query_limit(struct http_request *, struct api_ctx *);
@@ -419,6 +438,19 @@ int	db_drive(struct http_request *, struct api_ctx *);
 void	db_release(struct db *);
 int	db_respond_json(struct http_request *, struct api_ctx *,
 	    struct kore_pgsql *);
+
+/* metrics.c: counters in memory the workers share, and GET /metrics. */
+enum metrics_db_state {
+	METRICS_DB_IDLE = 0,
+	METRICS_DB_WAITING,		/* queued by Kore for a connection */
+	METRICS_DB_HOLDING,		/* holds a pooled connection */
+};
+
+int	metrics_setup(unsigned, unsigned);
+void	metrics_worker_start(void);
+void	metrics_request(struct http_request *, struct api_ctx *);
+void	metrics_db(int, int);
+int	metrics_get(struct http_request *, struct api_ctx *);
 
 /* health.c */
 int	health_live(struct http_request *, struct api_ctx *);

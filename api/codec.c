@@ -491,6 +491,43 @@ codec_json_escape(const char *s)
 }
 
 /*
+ * A label value of Prometheus' text format (0.0.4): backslash, double
+ * quote and line feed escaped as \\, \" and \n. Writes at most
+ * outlen - 1 bytes and a NUL to out, like snprintf, and returns the
+ * length the whole value needs: outlen or more means it was cut.
+ */
+size_t
+codec_label_escape(const char *s, char *out, size_t outlen)
+{
+	const char	*esc;
+	char		 one[2];
+	size_t		 n;
+
+	n = 0;
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			esc = "\\\\";
+		else if (*s == '"')
+			esc = "\\\"";
+		else if (*s == '\n')
+			esc = "\\n";
+		else {
+			one[0] = *s;
+			one[1] = '\0';
+			esc = one;
+		}
+		for (; *esc != '\0'; esc++, n++) {
+			if (n + 1 < outlen)
+				out[n] = *esc;
+		}
+	}
+	if (outlen > 0)
+		out[n < outlen ? n : outlen - 1] = '\0';
+
+	return (n);
+}
+
+/*
  * Accept-Language (RFC 9110): the primary language subtags the client
  * wants, best first (by q, then by order), lower case, each once; "*"
  * and q=0 entries are left out. Returns how many were written to out.

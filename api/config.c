@@ -27,6 +27,9 @@ static int	config_jwt(struct config *, const char *(*)(const char *),
 		    char *, size_t);
 static const char *config_str(const char *(*)(const char *), const char *,
 		    const char *);
+static int	config_metrics(struct config *, const char *(*)(const char *),
+		    char *, size_t);
+static int	config_net_internal(const struct config_net *);
 
 static const char *const env_names[] = {
 	"development", "test", "production", NULL
@@ -153,7 +156,10 @@ config_load(struct config *cfg, const char *(*get)(const char *),
 			return (-1);
 	}
 
-	return (config_jwt(cfg, get, err, errlen));
+	if (config_jwt(cfg, get, err, errlen) == -1)
+		return (-1);
+
+	return (config_metrics(cfg, get, err, errlen));
 }
 
 /*
@@ -573,4 +579,100 @@ config_jwt(struct config *cfg, const char *(*get)(const char *), char *err,
 	    "assistant=assistant");
 
 	return (0);
+}
+
+/* ------------------------------------------------------ GET /metrics */
+
+/*
+ * CH_METRICS_TOKEN: the bearer token a scraper outside the internal
+ * network sends. It is a secret like the JWT one and held to the same
+ * test; a copy of that one would put the signing key into every
+ * scraper's configuration, so it must differ.
+ */
+static int
+config_metrics(struct config *cfg, const char *(*get)(const char *),
+    char *err, size_t errlen)
+{
+	const char	*v, *why;
+
+	if ((v = config_str(get, "CH_METRICS_TOKEN", NULL)) == NULL)
+		return (0);
+	if ((why = config_secret_weakness(v)) != NULL) {
+		snprintf(err, errlen, "CH_METRICS_TOKEN %s: give at least 32 "
+		    "random bytes, for example from 'openssl rand -base64 48'",
+		    why);
+		return (-1);
+	}
+	/* What a bearer token may hold (RFC 6750 b64token). */
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-._~+/=") != strlen(v)) {
+		snprintf(err, errlen, "CH_METRICS_TOKEN may hold only A-Z a-z "
+		    "0-9 - . _ ~ + / = (a base64 string)");
+		return (-1);
+	}
+	if (cfg->jwt_secret != NULL && strcmp(v, cfg->jwt_secret) == 0) {
+		snprintf(err, errlen, "CH_METRICS_TOKEN must differ from "
+		    "CH_JWT_SECRET");
+		return (-1);
+	}
+	cfg->metrics_token = v;
+
+	return (0);
+}
+
+/* Loopback and private networks: where the internal network lives. */
+static int
+config_net_internal(const struct config_net *a)
+{
+	static const struct config_net	internal[] = {
+		{ AF_INET, { 127 }, 8 },
+		{ AF_INET, { 10 }, 8 },
+		{ AF_INET, { 172, 16 }, 12 },
+		{ AF_INET, { 192, 168 }, 16 },
+		{ AF_INET6, { 0, 0, 0, 0, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1 }, 128 },	/* ::1 */
+		{ AF_INET6, { 0xfc }, 7 },		/* unique local */
+	};
+	size_t				i;
+
+	for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
+		if (config_net_contains(&internal[i], a))
+			return (1);
+	}
+
+	return (0);
+}
+
+/*
+ * Whether a request may read GET /metrics; peer is the connection's
+ * address as text (NULL when it has none), authorization the
+ * Authorization header (NULL when absent). Allowed are:
+ *
+ * - a request carrying CH_METRICS_TOKEN as its bearer token, from
+ *   anywhere (compared in constant time);
+ * - a request whose peer is on the loopback or a private network and is
+ *   not a trusted proxy: it came straight from the internal network.
+ *   What a proxy forwards may come from anywhere, and X-Forwarded-For is
+ *   the client's word, so it is never looked at here.
+ *
+ * Returns 1 to allow, 0 to refuse.
+ */
+int
+config_metrics_access(const struct config *cfg, const char *peer,
+    const char *authorization)
+{
+	struct config_net	 a;
+	const char		*token;
+
+	if (cfg->metrics_token != NULL && authorization != NULL &&
+	    strncasecmp(authorization, "bearer ", 7) == 0) {
+		for (token = authorization + 7; *token == ' '; token++)
+			;
+		if (token_secret_equal(token, cfg->metrics_token))
+			return (1);
+	}
+	if (peer == NULL || config_addr(peer, strlen(peer), &a) == -1)
+		return (0);
+
+	return (!config_proxy_trusted(cfg, &a) && config_net_internal(&a));
 }

@@ -40,6 +40,8 @@ static int	db_error(struct http_request *, struct api_ctx *);
 static void	db_fail(struct http_request *, struct api_ctx *);
 static void	db_keep_refusal(struct db *);
 static int	db_refused(struct http_request *, struct api_ctx *);
+static void	db_pool(struct db *, int);
+static void	db_cleanup(struct db *);
 
 /*
  * Per-process memory of what each pooled connection has prepared. Every
@@ -131,6 +133,28 @@ db_set_error(struct kore_pgsql *sql, PGresult *res)
 }
 
 /*
+ * Where the query stands with the pool: waiting for a connection, holding
+ * one, or neither. Kept per request so that each wait and each held
+ * connection is counted once (metrics.c), whichever way it ends.
+ */
+static void
+db_pool(struct db *db, int state)
+{
+	if (db->pool == state)
+		return;
+	metrics_db(db->pool, state);
+	db->pool = state;
+}
+
+/* Gives the connection back, or leaves Kore's queue for one. */
+static void
+db_cleanup(struct db *db)
+{
+	kore_pgsql_cleanup(&db->sql);
+	db_pool(db, METRICS_DB_IDLE);
+}
+
+/*
  * Takes a pooled connection and sends the query as a prepared statement
  * (prepared on this connection the first time, synchronously: a one-off
  * cost that halves the database's work for every later call). Returns
@@ -148,8 +172,12 @@ db_send(struct http_request *req, struct db *db)
 	char			 name[16];
 	int			 i, idx;
 
-	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC))
+	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC)) {
+		db_pool(db, sql->state == KORE_PGSQL_STATE_INIT ?
+		    METRICS_DB_WAITING : METRICS_DB_IDLE);
 		return (KORE_RESULT_ERROR);
+	}
+	db_pool(db, METRICS_DB_HOLDING);
 	conn = sql->conn->db;
 
 	/*
@@ -265,7 +293,7 @@ db_drive(struct http_request *req, struct api_ctx *ctx)
 			if (sql->state == KORE_PGSQL_STATE_INIT)
 				return (API_PENDING);
 			db_fail(req, ctx);
-			kore_pgsql_cleanup(sql);
+			db_cleanup(db);
 			goto complete;
 		case KORE_PGSQL_STATE_WAIT:
 			return (API_PENDING);
@@ -287,14 +315,14 @@ db_drive(struct http_request *req, struct api_ctx *ctx)
 				kore_pgsql_continue(sql);
 				break;
 			}
-			kore_pgsql_cleanup(sql);
+			db_cleanup(db);
 			goto complete;
 		case KORE_PGSQL_STATE_DONE:
 		case KORE_PGSQL_STATE_NOTIFY:
 			kore_pgsql_continue(sql);
 			break;
 		case KORE_PGSQL_STATE_COMPLETE:
-			kore_pgsql_cleanup(sql);
+			db_cleanup(db);
 			goto complete;
 		default:
 			fatal("db_drive: unknown pgsql state %d", sql->state);
@@ -303,7 +331,7 @@ db_drive(struct http_request *req, struct api_ctx *ctx)
 
 complete:
 	db->active = 0;
-	if (db->failed)
+	if (db->failed && !db->done_on_failure)
 		return (db_error(req, ctx));
 
 	/* Hand the kept rows to the callback through the usual accessors. */
@@ -447,7 +475,7 @@ db_release(struct db *db)
 	int	i;
 
 	if (db->active) {
-		kore_pgsql_cleanup(&db->sql);
+		db_cleanup(db);
 		db->active = 0;
 	}
 	if (db->sql.result != NULL) {

@@ -1,4 +1,9 @@
-/* Every response leaves through here: JSON, problem details, list pages. */
+/* Every response leaves through here: JSON, text, problem details, pages. */
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +136,38 @@ api_no_content(struct http_request *req, struct api_ctx *ctx, int status)
 {
 	api_send(req, ctx, status, NULL, NULL, 0);
 	return (API_DONE);
+}
+
+/* A body of another media type than JSON (GET /metrics: text). */
+int
+api_text(struct http_request *req, struct api_ctx *ctx, int status,
+    const char *type, const void *body, size_t len)
+{
+	api_send(req, ctx, status, type, body, len);
+	return (API_DONE);
+}
+
+/*
+ * The address of the connection's peer as text (IPv4, or IPv6 in
+ * canonical form): the client, or the proxy in front of it. Returns -1
+ * when the peer has no IP address.
+ */
+int
+api_peer_address(struct http_request *req, char *out, size_t outlen)
+{
+	struct connection	*c = req->owner;
+	const void		*addr;
+
+	if (c->family == AF_INET)
+		addr = &c->addr.ipv4.sin_addr;
+	else if (c->family == AF_INET6)
+		addr = &c->addr.ipv6.sin6_addr;
+	else
+		return (-1);
+	if (inet_ntop(c->family, addr, out, outlen) == NULL)
+		return (-1);
+
+	return (0);
 }
 
 /*

@@ -93,11 +93,15 @@ env_get(const char *name)
  * role of the query connections, or when it cannot ask.  (The LISTEN
  * connection only listens; it may even point at a database that is not
  * up yet.)
+ *
+ * The metrics' shared memory is mapped here, before the workers fork, so
+ * that every worker counts into the same block (metrics.c).
  */
 void
 kore_parent_configure(int argc, char **argv)
 {
 	struct config	 cfg;
+	Dl_info		 self;
 	char		 err[CONFIG_ERR_MAX];
 	int		 n;
 
@@ -111,6 +115,17 @@ kore_parent_configure(int argc, char **argv)
 		    "(openapi/openapi.yaml) disagree on %d operation%s, named "
 		    "above", n, n == 1 ? "" : "s");
 	role_check("CH_DATABASE_URL", cfg.database_url);
+
+	/* Workers Kore forks later, after a crash, must find the block too:
+	 * pin the module, so that a reload (SIGHUP) keeps its globals. */
+	if (dladdr((void *)worker_exit, &self) == 0 ||
+	    dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) ==
+	    NULL)
+		refuse_start("cannot pin the module in the parent process");
+	if (metrics_setup(worker_count != 0 ? worker_count : cpu_count,
+	    pgsql_conn_max) == -1)
+		refuse_start("cannot map the metrics' shared memory: %s",
+		    errno_s);
 }
 
 /* Logs one disagreement between the route table and the contract. */
@@ -217,6 +232,7 @@ api_init(int state)
 		kore_log(LOG_ERR, "cannot register the database");
 		goto fatal;
 	}
+	metrics_worker_start();
 
 	return (KORE_RESULT_OK);
 

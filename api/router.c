@@ -1,6 +1,7 @@
 /*
  * The route table and the single Kore entry point: request ids, 404/405,
- * query parsing, asynchronous re-entry and the JSON access log.
+ * query parsing, asynchronous re-entry, the JSON access log and the
+ * request metrics.
  */
 
 #include <ctype.h>
@@ -50,6 +51,8 @@ struct route {
 static const struct route routes[] = {
 	{ HTTP_METHOD_GET,	"/healthz",		PUBLIC, health_live, NULL },
 	{ HTTP_METHOD_GET,	"/readyz",		PUBLIC, health_ready, NULL },
+	/* For the internal network or a token: metrics_get() checks. */
+	{ HTTP_METHOD_GET,	"/metrics",		PUBLIC, metrics_get, NULL },
 	{ HTTP_METHOD_GET,	"/openapi.json",	PUBLIC, index_openapi, NULL },
 	{ HTTP_METHOD_GET,	"/.well-known/jwks.json", PUBLIC,
 	    sessions_jwks, NULL },
@@ -450,8 +453,11 @@ api_dispatch(struct http_request *req)
 	ret = r->roles == PUBLIC ? r->handler(req, ctx) : auth_begin(req, ctx);
 
 out:
-	if (ret == API_DONE && api_config.access_log)
-		router_log_request(req, ctx);
+	if (ret == API_DONE) {
+		metrics_request(req, ctx);
+		if (api_config.access_log)
+			router_log_request(req, ctx);
+	}
 	return (ret);
 }
 
@@ -686,4 +692,29 @@ router_log_request(struct http_request *req, struct api_ctx *ctx)
 		if (write(STDOUT_FILENO, line, len) == -1)
 			return;	/* a closed stdout must not fail the request */
 	}
+}
+
+/* The route table as the metrics label it (metrics.c): rows by index. */
+int
+router_count(void)
+{
+	return ((int)ROUTE_COUNT);
+}
+
+int
+router_index(const struct route *r)
+{
+	return ((int)(r - routes));
+}
+
+const char *
+router_pattern(int i)
+{
+	return (routes[i].pattern);
+}
+
+int
+router_method(int i)
+{
+	return (routes[i].method);
 }

@@ -5,11 +5,6 @@
  * checked against the contract like every other (resource_body()).
  */
 
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,20 +136,12 @@ refresh_hash(const char *token, char *hex)
 static int
 client_address(struct http_request *req, char *out, size_t outlen)
 {
-	struct connection	*c = req->owner;
 	struct http_header	*hdr;
 	struct kore_buf		 buf;
 	char			 peer[CONFIG_ADDR_MAX];
-	const void		*addr;
 	int			 ret;
 
-	if (c->family == AF_INET)
-		addr = &c->addr.ipv4.sin_addr;
-	else if (c->family == AF_INET6)
-		addr = &c->addr.ipv6.sin6_addr;
-	else
-		return (-1);
-	if (inet_ntop(c->family, addr, peer, sizeof(peer)) == NULL)
+	if (api_peer_address(req, peer, sizeof(peer)) == -1)
 		return (-1);
 
 	kore_buf_init(&buf, 128);

@@ -8,8 +8,10 @@
 -- privileges under row-level security. A SECURITY DEFINER function reads
 -- past row-level security, so those are closed to it unless this file
 -- names them: the four that the review workflow and the reports need,
--- each of which re-reads what it is given and checks its caller. A new
--- SECURITY DEFINER function stays closed until it is added here.
+-- each of which re-reads what it is given and checks its caller, and the
+-- job queue's figures for GET /metrics, which are counts and nothing
+-- else. A new SECURITY DEFINER function stays closed until it is added
+-- here.
 -- ch_matcher (the worker pool) executes its job functions and nothing
 -- else, and touches no table. ch_definer (no login, BYPASSRLS) owns the
 -- SECURITY DEFINER functions: they are the only code that reads past
@@ -74,7 +76,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ch.login_throttle,
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ch TO ch_app;
 -- ... except the worker's ordinary helpers, every trigger function, and
--- every SECURITY DEFINER function but the four the API calls.
+-- every SECURITY DEFINER function but the five the API calls.
 REVOKE EXECUTE ON FUNCTION ch.job_held(uuid, integer, text),
     ch.job_lease_lost(ch.matching_job), ch.job_candidates(text, bigint),
     ch.job_candidates_build(text)
@@ -90,7 +92,8 @@ BEGIN
 		    'ch.proposal_free_places(ch.proposal)'::regprocedure,
 		    'ch.proposal_fulfil(jsonb, ch.proposal)'::regprocedure,
 		    'ch.proposal_person(jsonb, ch.proposal)'::regprocedure,
-		    'ch.women_report(jsonb, uuid)'::regprocedure))) LOOP
+		    'ch.women_report(jsonb, uuid)'::regprocedure,
+		    'ch.metrics_jobs()'::regprocedure))) LOOP
 		EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM ch_app', f);
 	END LOOP;
 END

@@ -882,3 +882,49 @@ BEGIN
 	RETURN true;
 END
 $$;
+
+-- ---------------------------------------------------------------------
+-- Figures for GET /metrics (api/metrics.c)
+
+-- The job queue as counts: jobs queued and running, and jobs ended, by
+-- kind and state; how long the oldest queued job has waited; running
+-- jobs whose lease ran out; attempts by outcome. One row per figure
+-- (family, kind, label, value; '' where a figure has no kind or label),
+-- every kind and state listed even at 0, never a job, an id or a person.
+-- SECURITY DEFINER so that the figures cover every job whatever the
+-- API's role may read of the queue itself; db/privileges.sql opens it to
+-- the API, and to nobody else.
+CREATE OR REPLACE FUNCTION ch.metrics_jobs()
+RETURNS TABLE (family text, kind text, label text, value double precision)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+	WITH j AS (
+		SELECT x.kind, x.status, count(*) AS n,
+		    min(x.created_at) FILTER (WHERE x.status = 'queued')
+			AS oldest,
+		    count(*) FILTER (WHERE x.status = 'running'
+			AND x.lease_until < now()) AS expired
+		FROM ch.matching_job x GROUP BY x.kind, x.status),
+	kinds (kind) AS (
+		VALUES ('suggest'), ('batch'), ('stable')
+		UNION SELECT j.kind FROM j),
+	states (family, state) AS (
+		VALUES ('jobs', 'queued'), ('jobs', 'running'),
+		    ('finished', 'succeeded'), ('finished', 'failed'),
+		    ('finished', 'cancelled'))
+	SELECT s.family, k.kind, s.state, coalesce(j.n, 0)::float8
+	FROM kinds k CROSS JOIN states s
+	LEFT JOIN j ON j.kind = k.kind AND j.status = s.state
+	UNION ALL
+	SELECT 'oldest_queued_seconds', '', '', coalesce(extract(epoch FROM
+	    now() - min(j.oldest)), 0)::float8
+	FROM j
+	UNION ALL
+	SELECT 'leases_expired', '', '', coalesce(sum(j.expired), 0)::float8
+	FROM j
+	UNION ALL
+	SELECT 'runs', '', o.outcome, (SELECT count(*) FROM ch.matching_run r
+	    WHERE r.outcome = o.outcome)::float8
+	FROM (VALUES ('succeeded'), ('failed'), ('retry'), ('lease_expired'))
+	    AS o (outcome)
+	ORDER BY 1, 2, 3;
+$$;

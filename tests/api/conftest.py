@@ -146,11 +146,15 @@ def stack():
     # A fresh random secret per run, and an ES256 key pair standing in
     # for the external issuer (tests sign its tokens with the private key).
     jwt_secret = base64.b64encode(os.urandom(48)).decode()
+    # The bearer token that opens /metrics to scrapers outside the
+    # internal network (test_metrics.py); hex never spells a placeholder.
+    metrics_token = os.urandom(32).hex()
     ext_key = ec.generate_private_key(ec.SECP256R1())
     ext_pub = os.path.join(run_dir, "external-issuer.pub.pem")
     write_public_pem(ext_key, ext_pub)
     env.update({
         "CH_JWT_SECRET": jwt_secret,
+        "CH_METRICS_TOKEN": metrics_token,
         "CH_JWT_EXTERNAL_ISSUER": EXT_ISSUER,
         "CH_JWT_EXTERNAL_KEY_FILE": ext_pub,
         "CH_JWT_EXTERNAL_ALG": "ES256",
@@ -161,6 +165,7 @@ def stack():
     })
     s = Stack(run_dir, port, env)
     s.jwt_secret = jwt_secret
+    s.metrics_token = metrics_token
     s.ext_key = ext_key
     s.ext_pub_file = ext_pub
     try:

@@ -18,9 +18,11 @@ STACK_SH = os.path.join(TOP, "scripts", "stack.sh")
 MATCHER = {"job_claim", "job_input", "job_complete", "job_fail",
            "job_heartbeat", "proposals_expire", "login_role_problem"}
 # The functions that read past row-level security which the API may call;
-# each checks its caller or re-reads what it is given.
+# each checks its caller or re-reads what it is given, except
+# metrics_jobs, which takes no input and answers counts only (GET
+# /metrics).
 APP_DEFINER = {"proposal_free_places", "proposal_fulfil", "proposal_person",
-               "women_report"}
+               "women_report", "metrics_jobs"}
 # Everyone: a role's check of itself, so a misconfigured role learns why.
 PUBLIC = {"login_role_problem"}
 

@@ -1072,6 +1072,49 @@ test_json_escape(void **state)
 	free(out);
 }
 
+/* Label values of Prometheus' text format: three characters escaped. */
+static void
+test_label_escape(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "/v1/offers/{id}", "/v1/offers/{id}" },
+		{ "", "" },
+		{ "a\"b", "a\\\"b" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "line\nfeed", "line\\nfeed" },
+		{ "tab\tand\rcr", "tab\tand\rcr" },
+		{ "\"\\\n", "\\\"\\\\\\n" },
+		{ "M\xc3\xbc" "hlhausen", "M\xc3\xbc" "hlhausen" },
+	};
+	char	out[64];
+	size_t	i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out, 0x7f, sizeof(out));
+		n = codec_label_escape(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].out);
+		assert_int_equal(n, strlen(cases[i].out));
+	}
+
+	/* Cut like snprintf: NUL-terminated, the length it needs. */
+	memset(out, 0x7f, sizeof(out));
+	n = codec_label_escape("a\"bc", out, 4);
+	assert_int_equal(n, 5);
+	assert_string_equal(out, "a\\\"");
+	n = codec_label_escape("abc", out, 3);
+	assert_int_equal(n, 3);
+	assert_string_equal(out, "ab");
+	out[0] = 'x';
+	assert_int_equal(codec_label_escape("abc", out, 0), 3);
+	assert_int_equal(out[0], 'x');
+	assert_int_equal(codec_label_escape("\n", out, 1), 2);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
@@ -1106,6 +1149,7 @@ main(void)
 		cmocka_unit_test(test_problem_full),
 		cmocka_unit_test(test_problem_minimal),
 		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_label_escape),
 	};
 
 	return (cmocka_run_group_tests_name("codec", tests, setup_sodium,

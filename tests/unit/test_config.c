@@ -16,6 +16,9 @@
 /* From `openssl rand -base64 48`. */
 #define GOOD_SECRET	"6NOQV8rzKtSBv6qJhJzquM+s9PKdNuLf" \
 			"GdIOWwdakrZ1luh74mb2fyd1LChze7FI"
+/* Another one, for CH_METRICS_TOKEN. */
+#define GOOD_TOKEN	"W2Yq0nB8cUe5Jx9kP3rVt7LhZ4sMd6Ga" \
+			"Qf1XoN+yRw/Ei3Tb8Hj5Kp2Cv9Ul0Sz7"
 #define DEFAULT_ROLES	"state_admin=state_admin,"			\
 			"coordinator=coordinator,assistant=assistant"
 #define ENV_CASE_VARS	6
@@ -238,6 +241,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.jwt_issuer, "connecting-humans");
 	assert_string_equal(cfg.jwt_audience, "ch-api");
 	assert_null(cfg.ext_issuer);
+	assert_null(cfg.metrics_token);
 }
 
 /* A variable set to "" is treated as unset. */
@@ -1171,6 +1175,160 @@ test_client_address(void **state)
 	assert_string_equal(out, "10.1.2.3");
 }
 
+/* CH_METRICS_TOKEN: a secret like the JWT one, and another one. */
+static void
+test_metrics_token(void **state)
+{
+	static const struct env_case	cases[] = {
+		{ "good", { { "CH_METRICS_TOKEN", GOOD_TOKEN },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "empty is unset", { { "CH_METRICS_TOKEN", "" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "hex", { { "CH_METRICS_TOKEN", "3f9a0c17e4b25d68a1f0c93e7b4d"
+		    "2a5f8c06e1d37b49a2f5c8e0d1b7a3946c25" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } }, NULL },
+		{ "short", { { "CH_METRICS_TOKEN", "W2Yq0nB8cUe5Jx9kP3rVt7" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } },
+		    "CH_METRICS_TOKEN is shorter than 32 bytes" },
+		{ "placeholder", { { "CH_METRICS_TOKEN",
+		    "changeme-W2Yq0nB8cUe5Jx9kP3rVt7LhZ4sMd6Ga" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } },
+		    "CH_METRICS_TOKEN looks like a placeholder" },
+		{ "repeated", { { "CH_METRICS_TOKEN",
+		    "abababababababababababababababababab" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } },
+		    "CH_METRICS_TOKEN repeats too few" },
+		{ "a space", { { "CH_METRICS_TOKEN",
+		    "W2Yq0nB8cUe5Jx9k P3rVt7LhZ4sMd6GaQf1XoN" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } },
+		    "CH_METRICS_TOKEN may hold only" },
+		{ "a quote", { { "CH_METRICS_TOKEN",
+		    "W2Yq0nB8cUe5Jx9k\"P3rVt7LhZ4sMd6GaQf1XoN" },
+		    { "CH_JWT_SECRET", GOOD_SECRET } },
+		    "CH_METRICS_TOKEN may hold only" },
+		{ "the JWT secret", { { "CH_METRICS_TOKEN", GOOD_SECRET },
+		    { "CH_JWT_SECRET", GOOD_SECRET } },
+		    "CH_METRICS_TOKEN must differ from CH_JWT_SECRET" },
+	};
+	static const struct env_var	env[] = {
+		{ "CH_METRICS_TOKEN", GOOD_TOKEN },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	(void)state;
+	run_env_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	assert_int_equal(load_with(env, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.metrics_token, GOOD_TOKEN);
+	assert_int_equal(load_with(env + 1, &cfg, err, sizeof(err)), 0);
+	assert_null(cfg.metrics_token);
+}
+
+/*
+ * Who may read GET /metrics: the holder of the metrics token from
+ * anywhere, and a direct peer on the loopback or a private network that
+ * is not a trusted proxy. Everything else is refused.
+ */
+static void
+test_metrics_access(void **state)
+{
+	static const struct env_var	env[] = {
+		{ "CH_TRUSTED_PROXIES",
+		    "10.0.0.5, 192.168.7.0/24, fd00:1::/64, 203.0.113.1" },
+		{ "CH_METRICS_TOKEN", GOOD_TOKEN },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	static const struct {
+		const char	*what;
+		const char	*peer;
+		const char	*authorization;
+		int		 allowed;
+	} cases[] = {
+		{ "loopback", "127.0.0.1", NULL, 1 },
+		{ "loopback /8", "127.255.0.9", NULL, 1 },
+		{ "10/8", "10.1.2.3", NULL, 1 },
+		{ "10/8 top", "10.255.255.255", NULL, 1 },
+		{ "172.16/12 bottom", "172.16.0.0", NULL, 1 },
+		{ "172.16/12 top", "172.31.255.255", NULL, 1 },
+		{ "below 172.16/12", "172.15.255.255", NULL, 0 },
+		{ "above 172.16/12", "172.32.0.0", NULL, 0 },
+		{ "192.168/16", "192.168.1.1", NULL, 1 },
+		{ "beside 192.168/16", "192.169.0.1", NULL, 0 },
+		{ "11/8", "11.0.0.1", NULL, 0 },
+		{ "public", "198.51.100.7", NULL, 0 },
+		{ "link-local", "169.254.1.1", NULL, 0 },
+		{ "::1", "::1", NULL, 1 },
+		{ "::2", "::2", NULL, 0 },
+		{ "unspecified", "::", NULL, 0 },
+		{ "fc00::/7 bottom", "fc00::1", NULL, 1 },
+		{ "fc00::/7 top", "fdff:ffff:ffff::1", NULL, 1 },
+		{ "fe00::", "fe00::1", NULL, 0 },
+		{ "fb00::", "fbff::1", NULL, 0 },
+		{ "IPv6 link-local", "fe80::1", NULL, 0 },
+		{ "IPv6 public", "2001:db8::1", NULL, 0 },
+		{ "IPv4-mapped private", "::ffff:10.1.2.3", NULL, 1 },
+		{ "IPv4-mapped public", "::ffff:198.51.100.7", NULL, 0 },
+		/* Through a trusted proxy: only the token. */
+		{ "a trusted proxy", "10.0.0.5", NULL, 0 },
+		{ "a trusted network", "192.168.7.9", NULL, 0 },
+		{ "its neighbour", "192.168.8.9", NULL, 1 },
+		{ "a trusted IPv6 network", "fd00:1::7", NULL, 0 },
+		{ "beside it", "fd00:2::7", NULL, 1 },
+		{ "IPv4-mapped proxy", "::ffff:10.0.0.5", NULL, 0 },
+		{ "proxy, token", "10.0.0.5", "Bearer " GOOD_TOKEN, 1 },
+		{ "proxy, scheme case", "10.0.0.5", "bEaReR " GOOD_TOKEN, 1 },
+		{ "proxy, blanks", "10.0.0.5", "Bearer   " GOOD_TOKEN, 1 },
+		{ "proxy, wrong token", "10.0.0.5",
+		    "Bearer W2Yq0nB8cUe5Jx9kP3rVt7LhZ4sMd6GaQf1XoN+yRw/Ei3Tb8"
+		    "Hj5Kp2Cv9Ul0Sz8", 0 },
+		{ "proxy, token cut", "10.0.0.5",
+		    "Bearer W2Yq0nB8cUe5Jx9kP3rVt7LhZ4sMd6Ga", 0 },
+		{ "proxy, token and more", "10.0.0.5",
+		    "Bearer " GOOD_TOKEN "x", 0 },
+		{ "proxy, token and a blank", "10.0.0.5",
+		    "Bearer " GOOD_TOKEN " ", 0 },
+		{ "proxy, empty token", "10.0.0.5", "Bearer ", 0 },
+		{ "proxy, no scheme", "10.0.0.5", GOOD_TOKEN, 0 },
+		{ "proxy, Basic", "10.0.0.5", "Basic " GOOD_TOKEN, 0 },
+		{ "proxy, the JWT secret", "10.0.0.5", "Bearer " GOOD_SECRET,
+		    0 },
+		{ "public, token", "198.51.100.7", "Bearer " GOOD_TOKEN, 1 },
+		{ "public proxy, token", "203.0.113.1", "Bearer " GOOD_TOKEN,
+		    1 },
+		{ "public proxy", "203.0.113.1", NULL, 0 },
+		{ "no peer, token", NULL, "Bearer " GOOD_TOKEN, 1 },
+		{ "no peer", NULL, NULL, 0 },
+		{ "a name", "localhost", NULL, 0 },
+		{ "empty", "", NULL, 0 },
+		{ "with a port", "127.0.0.1:80", NULL, 0 },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(load_with(env, &cfg, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (config_metrics_access(&cfg, cases[i].peer,
+		    cases[i].authorization) != cases[i].allowed)
+			fail_msg("%s: %s", cases[i].what, cases[i].allowed ?
+			    "refused" : "allowed");
+	}
+
+	/* Without a token nothing is one; without proxies no peer is one. */
+	assert_int_equal(load_with(env + 2, &cfg, err, sizeof(err)), 0);
+	assert_null(cfg.metrics_token);
+	assert_int_equal(config_metrics_access(&cfg, "10.0.0.5", NULL), 1);
+	assert_int_equal(config_metrics_access(&cfg, "198.51.100.7",
+	    "Bearer " GOOD_TOKEN), 0);
+	assert_int_equal(config_metrics_access(&cfg, "198.51.100.7",
+	    "Bearer "), 0);
+	assert_int_equal(config_metrics_access(&cfg, NULL, "Bearer "), 0);
+}
+
 /* Keyboard walks are refused (a former bug: only ASCII runs were). */
 static void
 test_bug_keyboard_walk(void **state)
@@ -1215,6 +1373,8 @@ main(void)
 		cmocka_unit_test(test_jwt_external_defaults),
 		cmocka_unit_test(test_trusted_proxies),
 		cmocka_unit_test(test_client_address),
+		cmocka_unit_test(test_metrics_token),
+		cmocka_unit_test(test_metrics_access),
 		cmocka_unit_test(test_bug_keyboard_walk),
 	};
 
