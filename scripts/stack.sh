@@ -24,6 +24,7 @@
 #   CH_PG_FAST         throwaway cluster without fsync, for tests (0)
 #   CH_JWT_SECRET      token signing secret; generated under the run
 #                      directory for development when unset
+# The Kore configuration is rendered by scripts/render-conf.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -218,17 +219,11 @@ db_setup() {
 	fi
 }
 
+# The Kore configuration, after the configuration check.
 render_conf() {
-	[ -f "$module" ] || die "$module is missing (make build)"
-	"$top/build/ch-config-check" || exit 1
-	local tracing=no
-	[ "${CH_SECCOMP_TRACING:-0}" = 1 ] && tracing=yes
-	sed -e "s|@HOST@|$host|" -e "s|@PORT@|$port|" \
-	    -e "s|@WORKERS@|$workers|" -e "s|@MODULE@|$module|" \
-	    -e "s|@PIDFILE@|$run_dir/kore.pid|" \
-	    -e "s|@PG_CONN_MAX@|${CH_PG_CONN_MAX:-2}|" \
-	    -e "s|@SECCOMP_TRACING@|$tracing|" \
-	    "$top/conf/api.conf.in" >"$run_dir/api.conf"
+	CH_KORE_PIDFILE=$run_dir/kore.pid CH_HOST=$host CH_PORT=$port \
+	    CH_WORKERS=$workers CH_API_MODULE=$module \
+	    "$top/scripts/render-conf.sh" "$run_dir/api.conf" || exit 1
 }
 
 # Development convenience: a random signing secret kept in the run
