@@ -48,7 +48,6 @@ KORE_SECCOMP_FILTER("api",
 #endif
 );
 
-static const char	*env_get(const char *);
 static void		 worker_exit(int, void *);
 
 static void		 role_check(const char *, const char *);
@@ -71,12 +70,6 @@ worker_exit(int status, void *arg)
 	(void)arg;
 	fflush(NULL);
 	_exit(status);
-}
-
-static const char *
-env_get(const char *name)
-{
-	return (getenv(name));
 }
 
 /*
@@ -103,7 +96,7 @@ kore_parent_configure(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (config_load(&cfg, env_get, err, sizeof(err)) == -1)
+	if (config_load_env(&cfg, err, sizeof(err)) == -1)
 		refuse_start("configuration error: %s", err);
 	if ((n = router_check_contract(resource_spec(),
 	    contract_disagrees)) != 0)
@@ -205,7 +198,10 @@ api_init(int state)
 		kore_log(LOG_ERR, "libsodium failed to initialise");
 		goto fatal;
 	}
-	if (config_load(&api_config, env_get, err, sizeof(err)) == -1) {
+	/* Values of X_FILE variables were read by the parent before it
+	 * forked this worker, and are found in the memory it inherited
+	 * (common/envfile.c): a worker needs no access to secret files. */
+	if (config_load_env(&api_config, err, sizeof(err)) == -1) {
 		kore_log(LOG_ERR, "configuration error: %s", err);
 		goto fatal;
 	}

@@ -10,21 +10,28 @@
 #   CH_HOST, CH_PORT   where Kore listens (127.0.0.1, 8080)
 #   CH_WORKERS         Kore worker processes (2)
 #   CH_DATABASE_URL    use this database instead of a private cluster
+#                      (or CH_DATABASE_URL_FILE, a file holding it)
+#   CH_DATABASE_PASSWORD(_FILE)  the API's database password, for URLs
+#                      without one (passed through to Kore)
 #   CH_DATABASE_OWNER_URL  role that runs migrations and owns schema ch
 #                      (required with CH_DATABASE_URL, and another role)
 #   CH_DATABASE_ADMIN_URL  a superuser, for demo data with CH_DATABASE_URL
 #                      (row-level security hides people from the owner)
-#   CH_MATCHER_DATABASE_URL  the ch_matcher role for ch-matcher (required
-#                      with CH_DATABASE_URL)
+#   CH_MATCHER_DATABASE_URL(_FILE)  the ch_matcher role for ch-matcher
+#                      (required with CH_DATABASE_URL); and its password,
+#                      CH_MATCHER_DATABASE_PASSWORD(_FILE): ch-matcher gets
+#                      them as its CH_DATABASE_URL and CH_DATABASE_PASSWORD
 #   CH_API_MODULE      the module to load (build/api.so)
 #   CH_MATCHER_BIN     the ch-matcher binary (build/ch-matcher); its own
 #                      CH_MATCHER_* variables pass through (see
 #                      matcher/daemon/README.md)
 #   CH_DEMO_DATA       load db/demo/*.sql (1)
 #   CH_PG_FAST         throwaway cluster without fsync, for tests (0)
-#   CH_JWT_SECRET      token signing secret; generated under the run
-#                      directory for development when unset
-# The Kore configuration is rendered by scripts/render-conf.sh.
+#   CH_JWT_SECRET      token signing secret (or CH_JWT_SECRET_FILE, a
+#                      file holding it); generated under the run
+#                      directory for development when neither is set
+# Any CH_* variable the API reads may come from a file (X_FILE, README.md);
+# the Kore configuration is rendered by scripts/render-conf.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,8 +42,10 @@ port=${CH_PORT:-8080}
 workers=${CH_WORKERS:-2}
 module=${CH_API_MODULE:-$top/build/release/api.so}
 matcher=${CH_MATCHER_BIN:-$top/build/ch-matcher}
-# Whether the caller brought a database (api_env exports one later).
+# Whether the caller brought a database (api_env exports one later), as a
+# value or in a file.
 given_db_url=${CH_DATABASE_URL:-}
+given_db=${CH_DATABASE_URL:-${CH_DATABASE_URL_FILE:-}}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -86,6 +95,8 @@ local_url() {
 db_url() {
 	if [ -n "${CH_DATABASE_URL:-}" ]; then
 		echo "$CH_DATABASE_URL"
+	elif [ -n "$given_db" ]; then
+		die "CH_DATABASE_URL is in CH_DATABASE_URL_FILE"
 	else
 		local_url ch_app
 	fi
@@ -95,7 +106,9 @@ db_url() {
 matcher_url() {
 	if [ -n "${CH_MATCHER_DATABASE_URL:-}" ]; then
 		echo "$CH_MATCHER_DATABASE_URL"
-	elif [ -n "$given_db_url" ]; then
+	elif [ -n "${CH_MATCHER_DATABASE_URL_FILE:-}" ]; then
+		die "CH_MATCHER_DATABASE_URL is in CH_MATCHER_DATABASE_URL_FILE"
+	elif [ -n "$given_db" ]; then
 		die "CH_DATABASE_URL is set: set CH_MATCHER_DATABASE_URL too" \
 		    "(the ch_matcher role, see README.md)"
 	else
@@ -106,7 +119,7 @@ matcher_url() {
 # The owner runs the migrations. It must be another role than the API's:
 # the API's role owns nothing, so row-level security binds it.
 db_owner_url() {
-	if [ -n "$given_db_url" ]; then
+	if [ -n "$given_db" ]; then
 		[ -n "${CH_DATABASE_OWNER_URL:-}" ] ||
 		    die "CH_DATABASE_URL is set: set CH_DATABASE_OWNER_URL to" \
 		    "the role that owns schema ch (see README.md)"
@@ -122,7 +135,7 @@ db_owner_url() {
 # A superuser: demo data and tests write and read people, whom row-level
 # security hides from every role without a caller, the owner included.
 db_admin_url() {
-	if [ -n "$given_db_url" ]; then
+	if [ -n "$given_db" ]; then
 		[ -n "${CH_DATABASE_ADMIN_URL:-}" ] ||
 		    die "CH_DATABASE_URL is set: demo data needs" \
 		    "CH_DATABASE_ADMIN_URL (a superuser) or CH_DEMO_DATA=0"
@@ -133,7 +146,7 @@ db_admin_url() {
 }
 
 pg_start() {
-	[ -n "${CH_DATABASE_URL:-}" ] && return 0
+	[ -n "$given_db" ] && return 0
 	local root data sock
 	root=$(cd "$(pg_root)" && pwd -P)
 	data=$root/data
@@ -230,6 +243,7 @@ render_conf() {
 # directory, so tokens survive restarts. Production must bring its own.
 jwt_secret() {
 	[ -n "${CH_JWT_SECRET:-}" ] && return 0
+	[ -n "${CH_JWT_SECRET_FILE:-}" ] && return 0
 	[ "${CH_JWT_ALG:-HS256}" = HS256 ] || return 0
 	[ "${CH_ENV:-}" = production ] && return 0
 	if [ ! -s "$run_dir/jwt-secret" ]; then
@@ -241,8 +255,10 @@ jwt_secret() {
 }
 
 api_env() {
-	export CH_DATABASE_URL
-	CH_DATABASE_URL=$(db_url)
+	if [ -z "${CH_DATABASE_URL_FILE:-}" ]; then
+		export CH_DATABASE_URL
+		CH_DATABASE_URL=$(db_url)
+	fi
 	jwt_secret
 }
 
@@ -291,13 +307,32 @@ api_start() {
 	wait_ready $!
 }
 
-# The worker pool, in the background, logging to the run directory.
+# The worker pool, in the background, logging to the run directory. Its
+# database settings are CH_MATCHER_DATABASE_*, given to it as the
+# CH_DATABASE_* it reads; the API's own never reach it.
 matcher_start() {
 	[ -x "$matcher" ] || die "$matcher is missing (make build)"
-	local url
-	url=$(matcher_url)
-	CH_DATABASE_URL=$url setsid "$matcher" \
-	    >>"$run_dir/matcher.log" 2>&1 </dev/null &
+	local url=
+	if [ -z "${CH_MATCHER_DATABASE_URL_FILE:-}" ] ||
+	    [ -n "${CH_MATCHER_DATABASE_URL:-}" ]; then
+		url=$(matcher_url)
+	fi
+	(
+		unset CH_DATABASE_URL CH_DATABASE_URL_FILE \
+		    CH_DATABASE_PASSWORD CH_DATABASE_PASSWORD_FILE
+		if [ -n "$url" ]; then
+			export CH_DATABASE_URL=$url
+		else
+			export CH_DATABASE_URL_FILE=$CH_MATCHER_DATABASE_URL_FILE
+		fi
+		if [ -n "${CH_MATCHER_DATABASE_PASSWORD:-}" ]; then
+			export CH_DATABASE_PASSWORD=$CH_MATCHER_DATABASE_PASSWORD
+		fi
+		if [ -n "${CH_MATCHER_DATABASE_PASSWORD_FILE:-}" ]; then
+			export CH_DATABASE_PASSWORD_FILE=$CH_MATCHER_DATABASE_PASSWORD_FILE
+		fi
+		exec setsid "$matcher"
+	) >>"$run_dir/matcher.log" 2>&1 </dev/null &
 	echo $! >"$run_dir/matcher.pid"
 	sleep 0.2
 	kill -0 "$(cat "$run_dir/matcher.pid")" 2>/dev/null ||
