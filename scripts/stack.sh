@@ -145,6 +145,8 @@ db_admin_url() {
 	fi
 }
 
+# pg_started: this command started the private cluster (so stops it).
+pg_started=0
 pg_start() {
 	[ -n "$given_db" ] && return 0
 	local root data sock
@@ -174,6 +176,7 @@ pg_start() {
 		fi
 	fi
 	if ! as_pg "$pg_bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		pg_started=1
 		as_pg "$pg_bin/pg_ctl" -D "$data" -l "$root/postgresql.log" \
 		    -w -t 60 start >/dev/null ||
 		    die "PostgreSQL did not start, see $root/postgresql.log"
@@ -200,8 +203,10 @@ pg_start() {
 	    -c 'ALTER SCHEMA public OWNER TO ch_owner'
 }
 
+# The private cluster (never a database the caller brought: api_env
+# exports CH_DATABASE_URL for the private one too, so that is no sign).
 pg_stop() {
-	[ -n "${CH_DATABASE_URL:-}" ] && return 0
+	[ -n "$given_db" ] && return 0
 	[ -e "$run_dir/pg/data/PG_VERSION" ] || return 0
 	as_pg "$pg_bin/pg_ctl" -D "$(cd "$run_dir/pg" && pwd -P)/data" \
 	    -m fast -w -t 60 stop >/dev/null 2>&1 || true
@@ -340,10 +345,8 @@ matcher_start() {
 }
 
 # SIGTERM, five seconds to finish, then SIGKILL.
-stop_pidfile() {
-	local pid
-	[ -f "$1" ] || return 0
-	pid=$(cat "$1")
+stop_pid() {
+	local pid=$1
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		for _ in $(seq 1 50); do
@@ -352,6 +355,11 @@ stop_pidfile() {
 		done
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
+}
+
+stop_pidfile() {
+	[ -f "$1" ] || return 0
+	stop_pid "$(cat "$1")"
 	rm -f "$1"
 }
 
@@ -363,15 +371,38 @@ api_stop() {
 	done
 }
 
+# Stops what `make run` started, however it ends: Ctrl-C (SIGINT to Kore
+# and this script alike), SIGTERM, Kore exiting, or a step that failed on
+# the way up. ch-matcher and PostgreSQL run in sessions of their own
+# (setsid, pg_ctl), which a Ctrl-C in the terminal does not reach. last
+# is $! when the trap ran: a process started just before the signal came,
+# whose pid was not noted yet. A cluster that was running already is left
+# running.
+run_stop() {
+	local last=$1
+	trap '' INT TERM	# a second Ctrl-C must not cut this short
+	if [ -n "${kore_pid:-}" ]; then
+		stop_pid "$kore_pid"
+		rm -f "$run_dir/kore.pid"
+	fi
+	stop_pidfile "$run_dir/matcher.pid"
+	if [ "$last" != "${kore_pid:-}" ]; then
+		stop_pid "$last"
+	fi
+	if [ "$pg_started" = 1 ]; then
+		pg_stop
+	fi
+}
+
 case "${1:-}" in
 run)
+	kore_pid=
+	trap 'run_stop "${!:-}"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	db_setup
 	api_env
 	render_conf
-	# Ctrl-C reaches Kore and this script alike; either way the cluster
-	# this script started is stopped again.
-	trap 'pg_stop' EXIT
-	trap 'exit 130' INT TERM
 	cat <<-MSG
 	Connecting Humans API on http://$host:$port  (Ctrl-C stops it)
 	  curl http://$host:$port/v1/districts
@@ -381,11 +412,9 @@ run)
 	  curl -H "Authorization: Bearer \$TOKEN" http://$host:$port/v1/me
 	MSG
 	matcher_start
-	trap 'api_stop; pg_stop' EXIT
 	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" &
 	kore_pid=$!
-	trap 'kill -TERM $kore_pid 2>/dev/null; wait $kore_pid; exit 130' INT TERM
-	wait $kore_pid || true
+	wait "$kore_pid" || true
 	;;
 up)
 	db_setup
