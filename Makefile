@@ -19,12 +19,15 @@ SCHEMA_VERSION	:= $(shell ls db/migrations/[0-9]*.sql | tail -n 1 | \
 WARNINGS	:= -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wcast-qual \
 		   -Wsign-compare -Werror
-BASE_CFLAGS	:= -std=gnu11 -O2 -g -fPIC $(WARNINGS) -Iapi \
+PG_INC		:= $(or $(shell pg_config --includedir 2>/dev/null), \
+		   /usr/include/postgresql)
+BASE_CFLAGS	:= -std=gnu11 -O2 -g -fPIC $(WARNINGS) -Iapi -Icommon \
+		   -I$(PG_INC) \
 		   -DCH_VERSION='"$(CH_VERSION)"' \
 		   -DCH_SCHEMA_VERSION=$(SCHEMA_VERSION)
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
-PURE_LIBS	:= -lcjson -ljwt -lcrypto -lsodium -lm
-API_LIBS	:= $(PURE_LIBS) -lpq
+PURE_LIBS	:= -lcjson -ljwt -lcrypto -lsodium -lpq -lm
+API_LIBS	:= $(PURE_LIBS)
 
 ifeq ($(SAN),1)
 BUILD		:= build/san
@@ -35,14 +38,18 @@ BUILD		:= build/release
 SAN_FLAGS	:=
 endif
 
+# The X_FILE rule and the database password, shared with ch-matcher.
+COMMON_SRC	:= common/envfile.c common/conninfo.c
+COMMON_HDR	:= common/envfile.h common/conninfo.h
 PURE_SRC	:= api/codec.c api/config.c api/token.c api/schema.c
 API_SRC		:= $(PURE_SRC) api/init.c api/router.c api/http_util.c \
 		   api/db.c api/auth.c api/password.c api/health.c \
 		   api/index.c api/districts.c api/places.c api/sessions.c \
 		   api/resource.c api/taxonomies.c \
 		   api/matching.c api/metrics.c
-API_HDR		:= api/ch.h
-UNIT_TESTS	:= test_codec test_config test_token test_schema
+API_HDR		:= api/ch.h $(COMMON_HDR)
+UNIT_TESTS	:= test_codec test_config test_token test_schema test_envfile \
+		   test_conninfo
 
 DEB_PKGS	:= kore libpq-dev libcjson-dev libjwt-dev libsodium-dev \
 		   postgresql-15 postgresql-client-15 curl wrk \
@@ -102,7 +109,12 @@ build/openapi_json.c: openapi/openapi.yaml scripts/embed_openapi.py
 build/openapi_json.o: build/openapi_json.c
 	$(CC) -O2 -fPIC -c $< -o $@
 
-$(BUILD)/api.so: $(API_SRC:api/%.c=$(BUILD)/%.o) build/openapi_json.o
+$(BUILD)/common/%.o: common/%.c $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/api.so: $(API_SRC:api/%.c=$(BUILD)/%.o) \
+    $(COMMON_SRC:common/%.c=$(BUILD)/common/%.o) build/openapi_json.o
 	$(CC) -shared $(SAN_FLAGS) -o $@ $^ $(API_LIBS)
 
 # The benchmark flavour adds a route that builds JSON in C (cJSON) to
@@ -112,20 +124,26 @@ build/bench/%.o: api/%.c $(API_HDR)
 	$(CC) $(BASE_CFLAGS) $(KORE_FEATURES) -DCH_KORE -DCH_BENCH_ROUTES \
 	    -c $< -o $@
 
-build/bench/api.so: $(API_SRC:api/%.c=build/bench/%.o) build/openapi_json.o
+build/bench/common/%.o: common/%.c $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
+
+build/bench/api.so: $(API_SRC:api/%.c=build/bench/%.o) \
+    $(COMMON_SRC:common/%.c=build/bench/common/%.o) build/openapi_json.o
 	$(CC) -shared -o $@ $^ $(API_LIBS)
 
-build/ch-config-check: api/config_check.c $(PURE_SRC) $(API_HDR)
+build/ch-config-check: api/config_check.c $(PURE_SRC) $(COMMON_SRC) $(API_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -o $@ api/config_check.c $(PURE_SRC) $(PURE_LIBS)
+	$(CC) $(BASE_CFLAGS) -o $@ api/config_check.c $(PURE_SRC) \
+	    $(COMMON_SRC) $(PURE_LIBS)
 
 # The schema version is compiled in (readyz): a new migration rebuilds it.
 $(BUILD)/health.o build/bench/health.o: $(wildcard db/migrations/*.sql)
 
 # ---------------------------------------------------------------- tests
-$(BUILD)/tests/%: tests/unit/%.c $(PURE_SRC) $(API_HDR)
+$(BUILD)/tests/%: tests/unit/%.c $(PURE_SRC) $(COMMON_SRC) $(API_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(PURE_SRC) \
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(PURE_SRC) $(COMMON_SRC) \
 	    -lcmocka $(PURE_LIBS)
 
 # The schema tests also check the contract's own request schemas.

@@ -146,6 +146,7 @@ struct config {
 
 int	config_load(struct config *, const char *(*)(const char *),
 	    char *, size_t);
+int	config_load_env(struct config *, char *, size_t);
 const char *config_secret_weakness(const char *);
 int	config_client_address(const struct config *, const char *,
 	    const char *, char *, size_t);

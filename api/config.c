@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "ch.h"
+#include "conninfo.h"
+#include "envfile.h"
 
 #define CONFIG_NET_TEXT_MAX	64	/* longest address or network we read */
 
@@ -78,7 +80,7 @@ config_load(struct config *cfg, const char *(*get)(const char *),
     char *err, size_t errlen)
 {
 	const char	*v;
-	int		 e;
+	int		 e, listen_own;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->env = CONFIG_ENV_DEVELOPMENT;
@@ -104,6 +106,22 @@ config_load(struct config *cfg, const char *(*get)(const char *),
 		if (config_url("CH_DATABASE_LISTEN_URL", v, err, errlen) == -1)
 			return (-1);
 		cfg->listen_url = v;
+	}
+
+	/* A password given apart (a secret file, typically) goes into the
+	 * connection strings, which then must carry none of their own. */
+	if ((v = get("CH_DATABASE_PASSWORD")) != NULL && *v != '\0') {
+		listen_own = cfg->listen_url != cfg->database_url;
+		cfg->database_url = conninfo_with_password(cfg->database_url, v,
+		    "CH_DATABASE_URL", "CH_DATABASE_PASSWORD", err, errlen);
+		if (cfg->database_url == NULL)
+			return (-1);
+		cfg->listen_url = !listen_own ? cfg->database_url :
+		    conninfo_with_password(cfg->listen_url, v,
+		    "CH_DATABASE_LISTEN_URL", "CH_DATABASE_PASSWORD", err,
+		    errlen);
+		if (cfg->listen_url == NULL)
+			return (-1);
 	}
 
 	if ((v = get("CH_ENV")) != NULL && *v != '\0') {
@@ -675,4 +693,20 @@ config_metrics_access(const struct config *cfg, const char *peer,
 		return (0);
 
 	return (!config_proxy_trusted(cfg, &a) && config_net_internal(&a));
+/*
+ * config_load() on the process's environment, where every variable X may
+ * also come from the file that X_FILE names (common/envfile.c). A refused
+ * file is reported rather than what config_load() made of the value it
+ * did not get. Returns 0, or -1 with the reason in err.
+ */
+int
+config_load_env(struct config *cfg, char *err, size_t errlen)
+{
+	int	rc;
+
+	rc = config_load(cfg, envfile_get, err, errlen);
+	if (envfile_refused(err, errlen))
+		return (-1);
+
+	return (rc);
 }

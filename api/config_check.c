@@ -8,14 +8,6 @@
 
 #include "ch.h"
 
-static const char	*env_get(const char *);
-
-static const char *
-env_get(const char *name)
-{
-	return (getenv(name));
-}
-
 int
 main(void)
 {
@@ -24,7 +16,7 @@ main(void)
 	char			err[CONFIG_ERR_MAX];
 	int			ret;
 
-	if (config_load(&cfg, env_get, err, sizeof(err)) == -1) {
+	if (config_load_env(&cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "ch-api: configuration error: %s\n", err);
 		return (1);
 	}

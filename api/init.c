@@ -34,6 +34,11 @@ KORE_SECCOMP_FILTER("api",
 	KORE_SYSCALL_ALLOW(getdents64),
 #endif
 	KORE_SYSCALL_ALLOW(uname),
+	/* glibc's resolver sends the A and AAAA queries of a host name in
+	 * the database URL together (a container reaches "db" by DNS). */
+#if defined(SYS_sendmmsg)
+	KORE_SYSCALL_ALLOW(sendmmsg),
+#endif
 	/* Password hashing runs on Kore task threads. */
 #if defined(SYS_clone3)
 	KORE_SYSCALL_ALLOW(clone3),
@@ -48,7 +53,6 @@ KORE_SECCOMP_FILTER("api",
 #endif
 );
 
-static const char	*env_get(const char *);
 static void		 worker_exit(int, void *);
 
 static void		 role_check(const char *, const char *);
@@ -71,12 +75,6 @@ worker_exit(int status, void *arg)
 	(void)arg;
 	fflush(NULL);
 	_exit(status);
-}
-
-static const char *
-env_get(const char *name)
-{
-	return (getenv(name));
 }
 
 /*
@@ -107,7 +105,7 @@ kore_parent_configure(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (config_load(&cfg, env_get, err, sizeof(err)) == -1)
+	if (config_load_env(&cfg, err, sizeof(err)) == -1)
 		refuse_start("configuration error: %s", err);
 	if ((n = router_check_contract(resource_spec(),
 	    contract_disagrees)) != 0)
@@ -220,7 +218,10 @@ api_init(int state)
 		kore_log(LOG_ERR, "libsodium failed to initialise");
 		goto fatal;
 	}
-	if (config_load(&api_config, env_get, err, sizeof(err)) == -1) {
+	/* Values of X_FILE variables were read by the parent before it
+	 * forked this worker, and are found in the memory it inherited
+	 * (common/envfile.c): a worker needs no access to secret files. */
+	if (config_load_env(&api_config, err, sizeof(err)) == -1) {
 		kore_log(LOG_ERR, "configuration error: %s", err);
 		goto fatal;
 	}

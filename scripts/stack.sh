@@ -10,20 +10,28 @@
 #   CH_HOST, CH_PORT   where Kore listens (127.0.0.1, 8080)
 #   CH_WORKERS         Kore worker processes (2)
 #   CH_DATABASE_URL    use this database instead of a private cluster
+#                      (or CH_DATABASE_URL_FILE, a file holding it)
+#   CH_DATABASE_PASSWORD(_FILE)  the API's database password, for URLs
+#                      without one (passed through to Kore)
 #   CH_DATABASE_OWNER_URL  role that runs migrations and owns schema ch
 #                      (required with CH_DATABASE_URL, and another role)
 #   CH_DATABASE_ADMIN_URL  a superuser, for demo data with CH_DATABASE_URL
 #                      (row-level security hides people from the owner)
-#   CH_MATCHER_DATABASE_URL  the ch_matcher role for ch-matcher (required
-#                      with CH_DATABASE_URL)
+#   CH_MATCHER_DATABASE_URL(_FILE)  the ch_matcher role for ch-matcher
+#                      (required with CH_DATABASE_URL); and its password,
+#                      CH_MATCHER_DATABASE_PASSWORD(_FILE): ch-matcher gets
+#                      them as its CH_DATABASE_URL and CH_DATABASE_PASSWORD
 #   CH_API_MODULE      the module to load (build/api.so)
 #   CH_MATCHER_BIN     the ch-matcher binary (build/ch-matcher); its own
 #                      CH_MATCHER_* variables pass through (see
 #                      matcher/daemon/README.md)
 #   CH_DEMO_DATA       load db/demo/*.sql (1)
 #   CH_PG_FAST         throwaway cluster without fsync, for tests (0)
-#   CH_JWT_SECRET      token signing secret; generated under the run
-#                      directory for development when unset
+#   CH_JWT_SECRET      token signing secret (or CH_JWT_SECRET_FILE, a
+#                      file holding it); generated under the run
+#                      directory for development when neither is set
+# Any CH_* variable the API reads may come from a file (X_FILE, README.md);
+# the Kore configuration is rendered by scripts/render-conf.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,8 +42,10 @@ port=${CH_PORT:-8080}
 workers=${CH_WORKERS:-2}
 module=${CH_API_MODULE:-$top/build/release/api.so}
 matcher=${CH_MATCHER_BIN:-$top/build/ch-matcher}
-# Whether the caller brought a database (api_env exports one later).
+# Whether the caller brought a database (api_env exports one later), as a
+# value or in a file.
 given_db_url=${CH_DATABASE_URL:-}
+given_db=${CH_DATABASE_URL:-${CH_DATABASE_URL_FILE:-}}
 
 die() { echo "stack: $*" >&2; exit 1; }
 
@@ -85,6 +95,8 @@ local_url() {
 db_url() {
 	if [ -n "${CH_DATABASE_URL:-}" ]; then
 		echo "$CH_DATABASE_URL"
+	elif [ -n "$given_db" ]; then
+		die "CH_DATABASE_URL is in CH_DATABASE_URL_FILE"
 	else
 		local_url ch_app
 	fi
@@ -94,7 +106,9 @@ db_url() {
 matcher_url() {
 	if [ -n "${CH_MATCHER_DATABASE_URL:-}" ]; then
 		echo "$CH_MATCHER_DATABASE_URL"
-	elif [ -n "$given_db_url" ]; then
+	elif [ -n "${CH_MATCHER_DATABASE_URL_FILE:-}" ]; then
+		die "CH_MATCHER_DATABASE_URL is in CH_MATCHER_DATABASE_URL_FILE"
+	elif [ -n "$given_db" ]; then
 		die "CH_DATABASE_URL is set: set CH_MATCHER_DATABASE_URL too" \
 		    "(the ch_matcher role, see README.md)"
 	else
@@ -105,7 +119,7 @@ matcher_url() {
 # The owner runs the migrations. It must be another role than the API's:
 # the API's role owns nothing, so row-level security binds it.
 db_owner_url() {
-	if [ -n "$given_db_url" ]; then
+	if [ -n "$given_db" ]; then
 		[ -n "${CH_DATABASE_OWNER_URL:-}" ] ||
 		    die "CH_DATABASE_URL is set: set CH_DATABASE_OWNER_URL to" \
 		    "the role that owns schema ch (see README.md)"
@@ -121,7 +135,7 @@ db_owner_url() {
 # A superuser: demo data and tests write and read people, whom row-level
 # security hides from every role without a caller, the owner included.
 db_admin_url() {
-	if [ -n "$given_db_url" ]; then
+	if [ -n "$given_db" ]; then
 		[ -n "${CH_DATABASE_ADMIN_URL:-}" ] ||
 		    die "CH_DATABASE_URL is set: demo data needs" \
 		    "CH_DATABASE_ADMIN_URL (a superuser) or CH_DEMO_DATA=0"
@@ -131,8 +145,10 @@ db_admin_url() {
 	fi
 }
 
+# pg_started: this command started the private cluster (so stops it).
+pg_started=0
 pg_start() {
-	[ -n "${CH_DATABASE_URL:-}" ] && return 0
+	[ -n "$given_db" ] && return 0
 	local root data sock
 	root=$(cd "$(pg_root)" && pwd -P)
 	data=$root/data
@@ -160,6 +176,7 @@ pg_start() {
 		fi
 	fi
 	if ! as_pg "$pg_bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		pg_started=1
 		as_pg "$pg_bin/pg_ctl" -D "$data" -l "$root/postgresql.log" \
 		    -w -t 60 start >/dev/null ||
 		    die "PostgreSQL did not start, see $root/postgresql.log"
@@ -186,8 +203,10 @@ pg_start() {
 	    -c 'ALTER SCHEMA public OWNER TO ch_owner'
 }
 
+# The private cluster (never a database the caller brought: api_env
+# exports CH_DATABASE_URL for the private one too, so that is no sign).
 pg_stop() {
-	[ -n "${CH_DATABASE_URL:-}" ] && return 0
+	[ -n "$given_db" ] && return 0
 	[ -e "$run_dir/pg/data/PG_VERSION" ] || return 0
 	as_pg "$pg_bin/pg_ctl" -D "$(cd "$run_dir/pg" && pwd -P)/data" \
 	    -m fast -w -t 60 stop >/dev/null 2>&1 || true
@@ -218,23 +237,18 @@ db_setup() {
 	fi
 }
 
+# The Kore configuration, after the configuration check.
 render_conf() {
-	[ -f "$module" ] || die "$module is missing (make build)"
-	"$top/build/ch-config-check" || exit 1
-	local tracing=no
-	[ "${CH_SECCOMP_TRACING:-0}" = 1 ] && tracing=yes
-	sed -e "s|@HOST@|$host|" -e "s|@PORT@|$port|" \
-	    -e "s|@WORKERS@|$workers|" -e "s|@MODULE@|$module|" \
-	    -e "s|@PIDFILE@|$run_dir/kore.pid|" \
-	    -e "s|@PG_CONN_MAX@|${CH_PG_CONN_MAX:-2}|" \
-	    -e "s|@SECCOMP_TRACING@|$tracing|" \
-	    "$top/conf/api.conf.in" >"$run_dir/api.conf"
+	CH_KORE_PIDFILE=$run_dir/kore.pid CH_HOST=$host CH_PORT=$port \
+	    CH_WORKERS=$workers CH_API_MODULE=$module \
+	    "$top/scripts/render-conf.sh" "$run_dir/api.conf" || exit 1
 }
 
 # Development convenience: a random signing secret kept in the run
 # directory, so tokens survive restarts. Production must bring its own.
 jwt_secret() {
 	[ -n "${CH_JWT_SECRET:-}" ] && return 0
+	[ -n "${CH_JWT_SECRET_FILE:-}" ] && return 0
 	[ "${CH_JWT_ALG:-HS256}" = HS256 ] || return 0
 	[ "${CH_ENV:-}" = production ] && return 0
 	if [ ! -s "$run_dir/jwt-secret" ]; then
@@ -246,8 +260,10 @@ jwt_secret() {
 }
 
 api_env() {
-	export CH_DATABASE_URL
-	CH_DATABASE_URL=$(db_url)
+	if [ -z "${CH_DATABASE_URL_FILE:-}" ]; then
+		export CH_DATABASE_URL
+		CH_DATABASE_URL=$(db_url)
+	fi
 	jwt_secret
 }
 
@@ -296,13 +312,32 @@ api_start() {
 	wait_ready $!
 }
 
-# The worker pool, in the background, logging to the run directory.
+# The worker pool, in the background, logging to the run directory. Its
+# database settings are CH_MATCHER_DATABASE_*, given to it as the
+# CH_DATABASE_* it reads; the API's own never reach it.
 matcher_start() {
 	[ -x "$matcher" ] || die "$matcher is missing (make build)"
-	local url
-	url=$(matcher_url)
-	CH_DATABASE_URL=$url setsid "$matcher" \
-	    >>"$run_dir/matcher.log" 2>&1 </dev/null &
+	local url=
+	if [ -z "${CH_MATCHER_DATABASE_URL_FILE:-}" ] ||
+	    [ -n "${CH_MATCHER_DATABASE_URL:-}" ]; then
+		url=$(matcher_url)
+	fi
+	(
+		unset CH_DATABASE_URL CH_DATABASE_URL_FILE \
+		    CH_DATABASE_PASSWORD CH_DATABASE_PASSWORD_FILE
+		if [ -n "$url" ]; then
+			export CH_DATABASE_URL=$url
+		else
+			export CH_DATABASE_URL_FILE=$CH_MATCHER_DATABASE_URL_FILE
+		fi
+		if [ -n "${CH_MATCHER_DATABASE_PASSWORD:-}" ]; then
+			export CH_DATABASE_PASSWORD=$CH_MATCHER_DATABASE_PASSWORD
+		fi
+		if [ -n "${CH_MATCHER_DATABASE_PASSWORD_FILE:-}" ]; then
+			export CH_DATABASE_PASSWORD_FILE=$CH_MATCHER_DATABASE_PASSWORD_FILE
+		fi
+		exec setsid "$matcher"
+	) >>"$run_dir/matcher.log" 2>&1 </dev/null &
 	echo $! >"$run_dir/matcher.pid"
 	sleep 0.2
 	kill -0 "$(cat "$run_dir/matcher.pid")" 2>/dev/null ||
@@ -310,10 +345,8 @@ matcher_start() {
 }
 
 # SIGTERM, five seconds to finish, then SIGKILL.
-stop_pidfile() {
-	local pid
-	[ -f "$1" ] || return 0
-	pid=$(cat "$1")
+stop_pid() {
+	local pid=$1
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		for _ in $(seq 1 50); do
@@ -322,6 +355,11 @@ stop_pidfile() {
 		done
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
+}
+
+stop_pidfile() {
+	[ -f "$1" ] || return 0
+	stop_pid "$(cat "$1")"
 	rm -f "$1"
 }
 
@@ -333,15 +371,38 @@ api_stop() {
 	done
 }
 
+# Stops what `make run` started, however it ends: Ctrl-C (SIGINT to Kore
+# and this script alike), SIGTERM, Kore exiting, or a step that failed on
+# the way up. ch-matcher and PostgreSQL run in sessions of their own
+# (setsid, pg_ctl), which a Ctrl-C in the terminal does not reach. last
+# is $! when the trap ran: a process started just before the signal came,
+# whose pid was not noted yet. A cluster that was running already is left
+# running.
+run_stop() {
+	local last=$1
+	trap '' INT TERM	# a second Ctrl-C must not cut this short
+	if [ -n "${kore_pid:-}" ]; then
+		stop_pid "$kore_pid"
+		rm -f "$run_dir/kore.pid"
+	fi
+	stop_pidfile "$run_dir/matcher.pid"
+	if [ "$last" != "${kore_pid:-}" ]; then
+		stop_pid "$last"
+	fi
+	if [ "$pg_started" = 1 ]; then
+		pg_stop
+	fi
+}
+
 case "${1:-}" in
 run)
+	kore_pid=
+	trap 'run_stop "${!:-}"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	db_setup
 	api_env
 	render_conf
-	# Ctrl-C reaches Kore and this script alike; either way the cluster
-	# this script started is stopped again.
-	trap 'pg_stop' EXIT
-	trap 'exit 130' INT TERM
 	cat <<-MSG
 	Connecting Humans API on http://$host:$port  (Ctrl-C stops it)
 	  curl http://$host:$port/v1/districts
@@ -351,11 +412,9 @@ run)
 	  curl -H "Authorization: Bearer \$TOKEN" http://$host:$port/v1/me
 	MSG
 	matcher_start
-	trap 'api_stop; pg_stop' EXIT
 	LD_PRELOAD=${CH_PRELOAD:-} kore -f -n -r -c "$run_dir/api.conf" &
 	kore_pid=$!
-	trap 'kill -TERM $kore_pid 2>/dev/null; wait $kore_pid; exit 130' INT TERM
-	wait $kore_pid || true
+	wait "$kore_pid" || true
 	;;
 up)
 	db_setup

@@ -27,9 +27,13 @@ MATCHER_PG_INC := $(or $(shell pg_config --includedir 2>/dev/null), \
 	/usr/include/postgresql)
 
 MATCHER_SRCS := $(wildcard $(MATCHER_DIR)/*.c)
-MATCHER_HDRS := $(wildcard $(MATCHER_DIR)/*.h) $(ENGINE_DIR)/engine.h
+MATCHER_HDRS := $(wildcard $(MATCHER_DIR)/*.h) $(ENGINE_DIR)/engine.h \
+	$(wildcard common/*.h)
+# The X_FILE rule and the database password, shared with the API.
+MATCHER_COMMON_OBJS := $(MATCHER_OUT)/common/envfile.o \
+	$(MATCHER_OUT)/common/conninfo.o
 MATCHER_OBJS := $(patsubst $(MATCHER_DIR)/%.c,$(MATCHER_OUT)/%.o,\
-	$(MATCHER_SRCS))
+	$(MATCHER_SRCS)) $(MATCHER_COMMON_OBJS)
 # The pure part: a job's input document to the engine and its result.
 MATCHER_INPUT_OBJS := $(patsubst $(MATCHER_DIR)/%.c,$(MATCHER_OUT)/%.o,\
 	$(wildcard $(MATCHER_DIR)/input*.c))
@@ -39,7 +43,8 @@ MATCHER_TESTS := $(patsubst tests/unit/%.c,$(MATCHER_OUT)/%,\
 
 MATCHER_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -pthread \
 	$(ENGINE_WARN) $(ENGINE_SANFLAGS) -I$(MATCHER_DIR) -I$(ENGINE_DIR) \
-	-I$(MATCHER_PG_INC) -DCH_MATCHER_VERSION='"$(MATCHER_VERSION)"'
+	-Icommon -I$(MATCHER_PG_INC) \
+	-DCH_MATCHER_VERSION='"$(MATCHER_VERSION)"'
 MATCHER_LDLIBS := -lpq -lcjson -lpthread -lm
 MATCHER_TEST_LDLIBS := -lcmocka -lcjson -lm
 
@@ -48,6 +53,10 @@ MATCHER_TEST_LDLIBS := -lcmocka -lcjson -lm
 matcher: $(MATCHER_BIN)
 
 $(MATCHER_OUT)/%.o: $(MATCHER_DIR)/%.c $(MATCHER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MATCHER_CFLAGS) -c $< -o $@
+
+$(MATCHER_OUT)/common/%.o: common/%.c $(MATCHER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(MATCHER_CFLAGS) -c $< -o $@
 

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conninfo.h"
 #include "daemon.h"
+#include "envfile.h"
 #include "input.h"
 
 #ifndef CH_MATCHER_VERSION
@@ -17,6 +19,7 @@
 #endif
 
 
+static void	env_refuse(const char *, const char *, const char *);
 static int	env_uint(const char *, unsigned int, unsigned int,
 		    unsigned int, unsigned int *);
 static int	config_load(struct config *);
@@ -62,17 +65,35 @@ wait_fds(int a, int b, int ms)
 }
 
 /*
- * An unsigned setting from the environment: unset or empty gives def;
- * anything but digits in [min, max] is refused with a message (-1).
+ * Refuses the value s of setting name with what it must be. s is quoted
+ * unless it came from a file (name_FILE): a file may hold a secret put
+ * there by mistake.
+ */
+static void
+env_refuse(const char *name, const char *s, const char *must)
+{
+	if (s == getenv(name))
+		fprintf(stderr, "ch-matcher: %s must be %s, not \"%.40s\"\n",
+		    name, must, s);
+	else
+		fprintf(stderr, "ch-matcher: %s (read from %s_FILE) must be "
+		    "%s\n", name, name, must);
+}
+
+/*
+ * An unsigned setting from the environment (or its _FILE): unset or empty
+ * gives def; anything but digits in [min, max] is refused with a message
+ * (-1).
  */
 static int
 env_uint(const char *name, unsigned int def, unsigned int min,
     unsigned int max, unsigned int *out)
 {
 	const char		*s, *p;
+	char			 must[64];
 	unsigned long long	 v;
 
-	s = getenv(name);
+	s = envfile_get(name);
 	if (s == NULL || *s == '\0') {
 		*out = def;
 		return (0);
@@ -81,38 +102,63 @@ env_uint(const char *name, unsigned int def, unsigned int min,
 	for (p = s; *p >= '0' && *p <= '9' && v <= max; p++)
 		v = v * 10 + (unsigned long long)(*p - '0');
 	if (*p != '\0' || v < min || v > max) {
-		fprintf(stderr, "ch-matcher: %s must be an integer from %u to "
-		    "%u, not \"%.40s\"\n", name, min, max, s);
+		(void)snprintf(must, sizeof(must), "an integer from %u to %u",
+		    min, max);
+		env_refuse(name, s, must);
 		return (-1);
 	}
 	*out = (unsigned int)v;
 	return (0);
 }
 
+/*
+ * The configuration from the environment, where every variable X may come
+ * from the file X_FILE names instead (common/envfile.c). Returns 0, or -1
+ * after a message on stderr.
+ */
 static int
 config_load(struct config *cfg)
 {
 	PQconninfoOption	*opts;
 	const char		*s;
 	char			*msg, host[MATCHER_NAME_MAX];
+	char			 err[ENVFILE_ERR_MAX];
 	size_t			 i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	s = getenv("CH_DATABASE_URL");
+	s = envfile_get("CH_DATABASE_URL");
 	if (s == NULL || *s == '\0') {
-		fprintf(stderr, "ch-matcher: CH_DATABASE_URL is required\n");
+		if (envfile_refused(err, sizeof(err)))
+			fprintf(stderr, "ch-matcher: %s\n", err);
+		else
+			fprintf(stderr, "ch-matcher: CH_DATABASE_URL is "
+			    "required\n");
 		return (-1);
 	}
+	/* libpq's message would quote pieces of the URL, its password
+	 * included. */
 	msg = NULL;
 	if ((opts = PQconninfoParse(s, &msg)) == NULL) {
 		fprintf(stderr, "ch-matcher: CH_DATABASE_URL is not a "
-		    "connection string or URI: %s", msg != NULL ? msg :
-		    "out of memory\n");
+		    "connection string or URI%s\n", msg != NULL ? "" :
+		    " (out of memory)");
 		PQfreemem(msg);
 		return (-1);
 	}
 	PQconninfoFree(opts);
 	cfg->database_url = s;
+
+	/* A password given apart (a secret file) joins a URL without one. */
+	s = envfile_get("CH_DATABASE_PASSWORD");
+	if (s != NULL && *s != '\0') {
+		cfg->database_url = conninfo_with_password(cfg->database_url,
+		    s, "CH_DATABASE_URL", "CH_DATABASE_PASSWORD", err,
+		    sizeof(err));
+		if (cfg->database_url == NULL) {
+			fprintf(stderr, "ch-matcher: %s\n", err);
+			return (-1);
+		}
+	}
 
 	if (env_uint("CH_MATCHER_WORKERS", 2, 1, MATCHER_WORKERS_MAX,
 	    &cfg->workers) == -1 ||
@@ -124,7 +170,7 @@ config_load(struct config *cfg)
 	    &cfg->sweep_s) == -1)
 		return (-1);
 
-	s = getenv("CH_MATCHER_NAME");
+	s = envfile_get("CH_MATCHER_NAME");
 	if (s != NULL && *s != '\0') {
 		for (i = 0; s[i] >= 0x20 && s[i] <= 0x7e; i++)
 			;
@@ -144,11 +190,16 @@ config_load(struct config *cfg)
 	}
 
 	cfg->log_level = LOG_INFO;
-	s = getenv("CH_LOG_LEVEL");
+	s = envfile_get("CH_LOG_LEVEL");
 	if (s != NULL && *s != '\0' &&
 	    log_level_parse(s, &cfg->log_level) == -1) {
-		fprintf(stderr, "ch-matcher: CH_LOG_LEVEL must be debug, info, "
-		    "warn or error, not \"%.40s\"\n", s);
+		env_refuse("CH_LOG_LEVEL", s, "debug, info, warn or error");
+		return (-1);
+	}
+
+	/* An optional setting whose file was refused came back unset. */
+	if (envfile_refused(err, sizeof(err))) {
+		fprintf(stderr, "ch-matcher: %s\n", err);
 		return (-1);
 	}
 	return (0);
@@ -186,10 +237,11 @@ usage(void)
 	fprintf(stderr, "usage: ch-matcher\n"
 	    "       ch-matcher --solve < job-input.json\n"
 	    "Configured by the environment: CH_DATABASE_URL (required),\n"
-	    "CH_MATCHER_WORKERS, CH_MATCHER_LEASE_SECONDS,\n"
-	    "CH_MATCHER_POLL_MS, CH_MATCHER_SWEEP_SECONDS, CH_MATCHER_NAME,\n"
-	    "CH_LOG_LEVEL"
-	    " (see matcher/daemon/README.md).\n");
+	    "CH_DATABASE_PASSWORD, CH_MATCHER_WORKERS,\n"
+	    "CH_MATCHER_LEASE_SECONDS, CH_MATCHER_POLL_MS,\n"
+	    "CH_MATCHER_SWEEP_SECONDS, CH_MATCHER_NAME, CH_LOG_LEVEL; each\n"
+	    "of them X may instead come from the file X_FILE names\n"
+	    "(see matcher/daemon/README.md).\n");
 }
 
 /*

@@ -104,13 +104,17 @@ def variant_module(tmp_path, change):
     san = ["-fsanitize=address,undefined"] \
         if os.path.basename(os.path.dirname(module)) == "san" else []
     # The objects of the module's sources as they are now (api/config_check.c
-    # is a separate program and has none here): a stale object of a source
-    # since removed must not come along.
-    objects = [o for o in (os.path.join(os.path.dirname(module),
+    # is a separate program and has none here), with those of common/ the
+    # Makefile builds under common/: a stale object of a source since
+    # removed must not come along.
+    objects = [o for o in (os.path.join(os.path.dirname(module), sub,
                                         os.path.basename(c)[:-2] + ".o")
+                           for sub in ("", "common")
                            for c in sorted(glob.glob(os.path.join(
-                               TOP, "api", "*.c"))))
+                               TOP, sub or "api", "*.c"))))
                if os.path.exists(o)]
+    assert os.path.join(os.path.dirname(module), "common",
+                        "envfile.o") in objects
     assert os.path.join(os.path.dirname(module), "router.o") in objects
     subprocess.run(["cc", "-shared", *san, "-o", so, *objects, o,
                     "-lcjson", "-ljwt", "-lcrypto", "-lsodium", "-lm",

@@ -104,3 +104,103 @@ def test_configuration_check_refuses_bad_values():
         r = run(check, env={**base, **extra})
         assert r.returncode == 1, extra
         assert word in r.stderr, (extra, r.stderr)
+
+
+# ---------------------------------------------------- scripts/render-conf.sh
+
+RENDER_CONF = os.path.join(TOP, "scripts/render-conf.sh")
+CONF_BASE = {"CH_DATABASE_URL": "postgresql:///ch",
+             "CH_JWT_SECRET": "Zq3v8L0pT2xWm9Rk4Yb7Nc1Hd6Fs5Ja0Ue3Gi8Oo2Qw"}
+
+
+def render(out, **env):
+    e = {"PATH": os.environ["PATH"], **CONF_BASE}
+    e.update({k: v for k, v in env.items() if v is not None})
+    for k in [k for k, v in env.items() if v is None]:
+        e.pop(k, None)
+    return run(RENDER_CONF, out, env=e)
+
+
+def test_render_conf_fills_the_template():
+    tmp = tempfile.mkdtemp()
+    try:
+        out = os.path.join(tmp, "api.conf")
+        module = os.path.join(tmp, "api.so")
+        open(module, "w").close()
+        r = render(out, CH_KORE_PIDFILE="/run/ch/kore.pid", CH_HOST="::1",
+                   CH_PORT="8443", CH_WORKERS="4", CH_PG_CONN_MAX="3",
+                   CH_SECCOMP_TRACING="1", CH_API_MODULE=module)
+        assert r.returncode == 0, r.stderr
+        conf = open(out).read()
+        for line in ("bind ::1 8443", "load %s api_init" % module,
+                     "workers\t\t\t4", "pidfile\t\t\t/run/ch/kore.pid",
+                     "pgsql_conn_max\t\t3", "seccomp_tracing\t\tyes"):
+            assert line in conf, (line, conf)
+        assert "@" not in conf.replace("@demo", "")
+
+        # The defaults: 127.0.0.1:8080, 2 workers, 2 connections, the
+        # sandbox killing; the module of the build.
+        r = render(out, CH_KORE_PIDFILE="/tmp/k.pid",
+                   CH_API_MODULE=module)
+        assert r.returncode == 0, r.stderr
+        conf = open(out).read()
+        for line in ("bind 127.0.0.1 8080", "workers\t\t\t2",
+                     "pgsql_conn_max\t\t2", "seccomp_tracing\t\tno"):
+            assert line in conf, (line, conf)
+
+        # Another template.
+        tpl = os.path.join(tmp, "t.in")
+        with open(tpl, "w") as f:
+            f.write("bind @HOST@ @PORT@\n")
+        r = render(out, CH_KORE_PIDFILE="/tmp/k.pid", CH_API_MODULE=module,
+                   CH_KORE_CONF_TEMPLATE=tpl)
+        assert r.returncode == 0, r.stderr
+        assert open(out).read() == "bind 127.0.0.1 8080\n"
+        with open(tpl, "w") as f:
+            f.write("bind @HOST@ @PORT@ @NEW_THING@\n")
+        r = render(out, CH_KORE_PIDFILE="/tmp/k.pid", CH_API_MODULE=module,
+                   CH_KORE_CONF_TEMPLATE=tpl)
+        assert r.returncode == 1 and "@NEW_THING@" in r.stderr, r.stderr
+        assert open(out).read() == "bind 127.0.0.1 8080\n"
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_render_conf_refuses_bad_values():
+    tmp = tempfile.mkdtemp()
+    try:
+        out = os.path.join(tmp, "api.conf")
+        module = os.path.join(tmp, "api.so")
+        open(module, "w").close()
+        good = {"CH_KORE_PIDFILE": "/tmp/k.pid", "CH_API_MODULE": module}
+        for extra, word in (({"CH_KORE_PIDFILE": None}, "CH_KORE_PIDFILE"),
+                            ({"CH_PORT": "0"}, "CH_PORT"),
+                            ({"CH_PORT": "65536"}, "CH_PORT"),
+                            ({"CH_PORT": "80a"}, "CH_PORT"),
+                            ({"CH_PORT": "080"}, "CH_PORT"),
+                            ({"CH_PORT": "99999999999999999999"}, "CH_PORT"),
+                            ({"CH_WORKERS": "0"}, "CH_WORKERS"),
+                            ({"CH_WORKERS": "65"}, "CH_WORKERS"),
+                            ({"CH_WORKERS": "-1"}, "CH_WORKERS"),
+                            ({"CH_PG_CONN_MAX": "0"}, "CH_PG_CONN_MAX"),
+                            ({"CH_PG_CONN_MAX": "x"}, "CH_PG_CONN_MAX"),
+                            ({"CH_SECCOMP_TRACING": "yes"},
+                             "CH_SECCOMP_TRACING"),
+                            ({"CH_HOST": "a b"}, "CH_HOST"),
+                            ({"CH_HOST": "a|b"}, "CH_HOST"),
+                            ({"CH_KORE_PIDFILE": "/tmp/a&b"},
+                             "CH_KORE_PIDFILE"),
+                            ({"CH_API_MODULE": os.path.join(tmp, "no.so")},
+                             "missing"),
+                            ({"CH_PORT_FILE": "/tmp/port"}, "CH_PORT_FILE"),
+                            ({"CH_CONFIG_CHECK": "/nonexistent/check"},
+                             "missing"),
+                            # The configuration check runs first.
+                            ({"CH_PORT": "8080", "CH_JWT_SECRET": "short"},
+                             "CH_JWT_SECRET")):
+            r = render(out, **{**good, **extra})
+            assert r.returncode == 1, (extra, r.stderr)
+            assert word in r.stderr, (extra, r.stderr)
+            assert not os.path.exists(out), extra
+    finally:
+        shutil.rmtree(tmp)

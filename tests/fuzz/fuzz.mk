@@ -1,6 +1,6 @@
 # fuzz.mk: libFuzzer targets for the parsers of untrusted input (make
-# include; needs the top-level Makefile's WARNINGS, PURE_SRC, API_HDR and
-# the engine's ENGINE_SRCS).
+# include; needs the top-level Makefile's WARNINGS, PURE_SRC, COMMON_SRC,
+# API_HDR and the engine's ENGINE_SRCS).
 #
 #   fuzz-build   build/fuzz/<target> with ASan + UBSan, and its dictionary
 #                build/fuzz/dict/<target>.dict
@@ -30,13 +30,14 @@ FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 # -O1 keeps the sanitizers' reports readable and the runs fast.
 FUZZ_CFLAGS := -O1 -g $(FUZZ_SANITIZE) $(WARNINGS) -I$(FUZZ_DIR)
-FUZZ_API_CFLAGS := -std=gnu11 $(FUZZ_CFLAGS) -Iapi \
+FUZZ_API_CFLAGS := -std=gnu11 $(FUZZ_CFLAGS) -Iapi -Icommon -I$(PG_INC) \
 	-DCH_VERSION='"$(CH_VERSION)"' \
 	-DCH_SCHEMA_VERSION=$(SCHEMA_VERSION)
 FUZZ_MATCHER_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L \
 	-ffp-contract=off $(FUZZ_CFLAGS) -Imatcher/daemon -Imatcher/engine
 
-FUZZ_API_OBJS := $(PURE_SRC:api/%.c=$(FUZZ_OUT)/obj/api/%.o)
+FUZZ_API_OBJS := $(PURE_SRC:api/%.c=$(FUZZ_OUT)/obj/api/%.o) \
+	$(COMMON_SRC:common/%.c=$(FUZZ_OUT)/obj/common/%.o)
 # ch-matcher's input documents (matcher/daemon/input*.c) and the engine.
 FUZZ_MATCHER_OBJS := \
 	$(patsubst matcher/daemon/%.c,$(FUZZ_OUT)/obj/matcher/%.o,\
@@ -59,6 +60,10 @@ fuzz-clean:
 	rm -rf $(FUZZ_OUT)
 
 $(FUZZ_OUT)/obj/api/%.o: api/%.c $(API_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_API_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/obj/common/%.o: common/%.c $(API_HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_API_CFLAGS) -c $< -o $@
 

@@ -5,9 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "ch.h"
 
@@ -73,6 +76,9 @@ static void		 run_var_cases(const struct var_case *, size_t);
 static int		 load_with(const struct env_var *, struct config *,
 			    char *, size_t);
 static void		 run_env_cases(const struct env_case *, size_t);
+static const char	*conn_option(const char *, const char *);
+static void		 write_file(const char *, const char *, const char *,
+			    char *, size_t);
 
 /* The environment the current test installed; unknown names are unset. */
 static const char *
@@ -1327,6 +1333,165 @@ test_metrics_access(void **state)
 	assert_int_equal(config_metrics_access(&cfg, "198.51.100.7",
 	    "Bearer "), 0);
 	assert_int_equal(config_metrics_access(&cfg, NULL, "Bearer "), 0);
+/* The value libpq parses for keyword from conninfo, or NULL. */
+static const char *
+conn_option(const char *conninfo, const char *keyword)
+{
+	static char		 value[256];
+	PQconninfoOption	*opts, *o;
+	const char		*found;
+
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		fail_msg("libpq cannot parse a joined connection string");
+	found = NULL;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, keyword) == 0 && o->val != NULL) {
+			(void)snprintf(value, sizeof(value), "%s", o->val);
+			found = value;
+		}
+	}
+	PQconninfoFree(opts);
+	return (found);
+}
+
+/*
+ * CH_DATABASE_PASSWORD goes into both connection strings; one that
+ * carries a password of its own is refused (common/conninfo.c and its
+ * tests have the details).
+ */
+static void
+test_database_password(void **state)
+{
+	static const struct env_var	shared[] = {
+		{ "CH_DATABASE_PASSWORD", "pw from a file" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	static const struct env_var	own[] = {
+		{ "CH_DATABASE_LISTEN_URL", "host=10.0.0.7 dbname=ch" },
+		{ "CH_DATABASE_PASSWORD", "it's \\ mine" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	static const struct env_var	empty[] = {
+		{ "CH_DATABASE_PASSWORD", "" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	static const struct env_case	refused[] = {
+		{ "a password in the listen URL", {
+		    { "CH_DATABASE_LISTEN_URL", "postgresql://u:Other@pg1/ch" },
+		    { "CH_DATABASE_PASSWORD", "pw" } },
+		    "CH_DATABASE_LISTEN_URL carries a password and "
+		    "CH_DATABASE_PASSWORD is set" },
+		{ "a listen URL libpq cannot parse", {
+		    { "CH_DATABASE_LISTEN_URL", "postgresql://pg1/ch?x=1" },
+		    { "CH_DATABASE_PASSWORD", "pw" } },
+		    "CH_DATABASE_LISTEN_URL is not a libpq connection" },
+	};
+	static const struct env_var	in_url[] = {
+		{ "CH_DATABASE_URL", "postgresql://ch_app:Other@db/ch" },
+		{ "CH_DATABASE_PASSWORD", "pw" },
+		{ "CH_JWT_SECRET", GOOD_SECRET },
+		{ NULL, NULL },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	(void)state;
+	/* The listen connection shares the URL, and so the password. */
+	assert_int_equal(load_with(shared, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(conn_option(cfg.database_url, "password"),
+	    "pw from a file");
+	assert_string_equal(conn_option(cfg.database_url, "user"), "ch");
+	assert_string_equal(conn_option(cfg.database_url, "host"),
+	    "localhost");
+	assert_string_equal(conn_option(cfg.database_url, "dbname"), "ch");
+	assert_ptr_equal(cfg.listen_url, cfg.database_url);
+
+	/* A listen URL of its own gets it too. */
+	assert_int_equal(load_with(own, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(conn_option(cfg.database_url, "password"),
+	    "it's \\ mine");
+	assert_string_equal(conn_option(cfg.listen_url, "password"),
+	    "it's \\ mine");
+	assert_string_equal(conn_option(cfg.listen_url, "host"), "10.0.0.7");
+	assert_string_equal(conn_option(cfg.database_url, "host"),
+	    "localhost");
+
+	/* Empty is unset: the URL as given. */
+	assert_int_equal(load_with(empty, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.database_url, GOOD_URL);
+	assert_ptr_equal(cfg.listen_url, cfg.database_url);
+
+	run_env_cases(refused, sizeof(refused) / sizeof(refused[0]));
+	assert_int_equal(load(in_url, &cfg, err, sizeof(err)), -1);
+	check_err(err, sizeof(err), "CH_DATABASE_URL carries a password");
+	assert_null(strstr(err, "Other"));
+}
+
+/* Writes a file of the directory dir; its path in path. */
+static void
+write_file(const char *dir, const char *name, const char *text, char *path,
+    size_t len)
+{
+	FILE	*f;
+
+	(void)snprintf(path, len, "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
+	    fclose(f) != 0)
+		fail_msg("cannot write %s", path);
+}
+
+/*
+ * config_load_env(): the real environment, where X_FILE stands for X, and
+ * a refused file is what is reported, not what config_load() made of the
+ * value it did not get.
+ */
+static void
+test_load_env_files(void **state)
+{
+	struct config	cfg;
+	char		dir[] = "/tmp/ch-test-config.XXXXXX";
+	char		secret[128], pw[128], missing[128];
+	char		err[CONFIG_ERR_MAX];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "secret", GOOD_SECRET "\n", secret, sizeof(secret));
+	write_file(dir, "pw", "db pw\r\n", pw, sizeof(pw));
+	(void)snprintf(missing, sizeof(missing), "%s/missing", dir);
+
+	assert_int_equal(clearenv(), 0);
+	assert_int_equal(setenv("CH_DATABASE_URL", GOOD_URL, 1), 0);
+	assert_int_equal(setenv("CH_JWT_SECRET_FILE", secret, 1), 0);
+	assert_int_equal(setenv("CH_DATABASE_PASSWORD_FILE", pw, 1), 0);
+	if (config_load_env(&cfg, err, sizeof(err)) != 0)
+		fail_msg("refused: %s", err);
+	assert_string_equal(cfg.jwt_secret, GOOD_SECRET);
+	assert_string_equal(conn_option(cfg.database_url, "password"),
+	    "db pw");
+	assert_null(getenv("CH_JWT_SECRET"));
+	assert_null(getenv("CH_DATABASE_PASSWORD"));
+
+	/* Both set: that is the error, not a missing CH_JWT_SECRET. */
+	assert_int_equal(setenv("CH_JWT_SECRET", GOOD_SECRET, 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "CH_JWT_SECRET and CH_JWT_SECRET_FILE "
+	    "are both set"));
+	assert_null(strstr(err, "6NOQV8"));
+	assert_int_equal(unsetenv("CH_JWT_SECRET"), 0);
+
+	/* An optional variable whose file is missing is no default. */
+	assert_int_equal(setenv("CH_LOG_LEVEL_FILE", missing, 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "CH_LOG_LEVEL_FILE: cannot open"));
+	assert_int_equal(unsetenv("CH_LOG_LEVEL_FILE"), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), 0);
+
+	assert_int_equal(unlink(secret), 0);
+	assert_int_equal(unlink(pw), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* Keyboard walks are refused (a former bug: only ASCII runs were). */
@@ -1376,6 +1541,8 @@ main(void)
 		cmocka_unit_test(test_metrics_token),
 		cmocka_unit_test(test_metrics_access),
 		cmocka_unit_test(test_bug_keyboard_walk),
+		cmocka_unit_test(test_database_password),
+		cmocka_unit_test(test_load_env_files),
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));
