@@ -693,6 +693,8 @@ config_metrics_access(const struct config *cfg, const char *peer,
 		return (0);
 
 	return (!config_proxy_trusted(cfg, &a) && config_net_internal(&a));
+}
+
 /*
  * config_load() on the process's environment, where every variable X may
  * also come from the file that X_FILE names (common/envfile.c). A refused

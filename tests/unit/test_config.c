@@ -1333,6 +1333,8 @@ test_metrics_access(void **state)
 	assert_int_equal(config_metrics_access(&cfg, "198.51.100.7",
 	    "Bearer "), 0);
 	assert_int_equal(config_metrics_access(&cfg, NULL, "Bearer "), 0);
+}
+
 /* The value libpq parses for keyword from conninfo, or NULL. */
 static const char *
 conn_option(const char *conninfo, const char *keyword)
