@@ -181,26 +181,9 @@ pg_start() {
 		    -w -t 60 start >/dev/null ||
 		    die "PostgreSQL did not start, see $root/postgresql.log"
 	fi
-	# Roles and database: the owner runs migrations, the application role
-	# owns nothing and cannot bypass row-level security; ch_definer owns
-	# the few functions that may (the owner hands them over).
-	psql -X -q -h "$sock" -U postgres -d postgres -v ON_ERROR_STOP=1 <<-'SQL'
-	SET client_min_messages = warning;
-	SELECT 'CREATE ROLE ch_owner LOGIN'
-	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_owner') \gexec
-	SELECT 'CREATE ROLE ch_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
-	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_app') \gexec
-	SELECT 'CREATE ROLE ch_matcher LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
-	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_matcher') \gexec
-	SELECT 'CREATE ROLE ch_definer NOLOGIN BYPASSRLS'
-	    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ch_definer') \gexec
-	GRANT ch_definer TO ch_owner;
-	SELECT 'CREATE DATABASE ch OWNER ch_owner'
-	    WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ch') \gexec
-	SQL
-	psql -X -q -h "$sock" -U postgres -d ch -v ON_ERROR_STOP=1 \
-	    -c 'REVOKE CREATE ON SCHEMA public FROM PUBLIC' \
-	    -c 'ALTER SCHEMA public OWNER TO ch_owner'
+	# Roles and database (db/roles.sql, shared with the db image).
+	psql -X -q -h "$sock" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+	    -f "$top/db/roles.sql"
 }
 
 # The private cluster (never a database the caller brought: api_env
