@@ -63,7 +63,7 @@ include matcher/engine/engine.mk
 include matcher/daemon/daemon.mk
 include tests/fuzz/fuzz.mk
 
-.PHONY: all deps build api unit-test test test-api compose-test lint-openapi \
+.PHONY: all deps build api unit-test test test-api compose-test compose-bench lint-openapi \
 	run up down token bench import-places clean
 
 all: build
@@ -202,6 +202,11 @@ import-places: build
 bench: build
 	@scripts/bench.sh
 	@$(MAKE) --no-print-directory engine-bench
+	@$(MAKE) --no-print-directory compose-bench
+
+# The docker-compose stack on this machine (bench/compose.py).
+compose-bench: deps
+	@$(PYTHON) bench/compose.py
 
 clean:
 	rm -rf build

@@ -59,7 +59,7 @@ def test_backup_restores_into_a_fresh_volume(api, compose, who, figures):
 
     # The database volume is lost; a new one is made.
     compose.run("rm", "-sf", "db")
-    compose.docker("volume", "rm", "chtest_db-data")
+    compose.docker("volume", "rm", compose.project + "_db-data")
     compose.run("up", "-d", "--no-build", "db")
     deadline = time.monotonic() + 120
     while compose.health(compose.containers("db")[0]) != "healthy":
