@@ -5,10 +5,15 @@
 # On every start the roles are brought up to date (db/roles.sql) and their
 # passwords set from the secret files, on a server that listens on a
 # private socket only; then the real server starts. Rotating a password is
-# therefore: change its file, restart db (and the service that uses it).
+# therefore: change its file, restart db (and the services that use it).
 #
 # As replica (CH_DB_REPLICA_OF=host): an empty volume is filled with
 # pg_basebackup from that primary, then the server runs as a hot standby.
+# Its password for the primary is read from the secret file on every
+# start, never stored in the volume.
+#
+# Sizing (CH_DB_MAX_CONNECTIONS, CH_DB_SHARED_BUFFERS) is passed to the
+# server on every start, so a change takes effect with a restart.
 set -euo pipefail
 # PostgreSQL's messages become JSON lines like every service's.
 [ "${1:-}" = --logged ] || exec /usr/lib/ch/jsonlog.sh db "$0" --logged
@@ -16,6 +21,7 @@ set -euo pipefail
 
 data=${PGDATA:?}
 setup_sock=/tmp/setup
+passfile=/tmp/replication.pgpass
 
 conf() {
 	cat >>"$data/postgresql.conf" <<-CONF
@@ -23,8 +29,6 @@ conf() {
 	listen_addresses = '*'
 	unix_socket_directories = '/tmp'
 	password_encryption = scram-sha-256
-	max_connections = ${CH_DB_MAX_CONNECTIONS:-200}
-	shared_buffers = ${CH_DB_SHARED_BUFFERS:-256MB}
 	wal_level = replica
 	max_wal_senders = 5
 	hot_standby = on
@@ -56,8 +60,8 @@ host    replication  all            ${CH_DB_REJECT_FROM}/32  reject"
 
 primary_init() {
 	local pw
+	secret CH_DB_SUPERUSER_PASSWORD pw
 	log info db-init "initialising an empty data directory"
-	pw=$(secret CH_DB_SUPERUSER_PASSWORD)
 	(umask 077 && printf '%s\n' "$pw" >/tmp/pwfile)
 	initdb -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
 	    --auth-local=peer --auth-host=scram-sha-256 \
@@ -66,18 +70,23 @@ primary_init() {
 	conf
 }
 
-# Roles and passwords, on a server nobody else can reach yet.
+# Roles and passwords, on a server nobody else can reach yet. Every
+# secret is read (and a missing one stops the start) before anything is
+# set: an empty password would clear a role's password.
 primary_setup() {
+	local super owner app matcher backup replicator
+	secret CH_DB_SUPERUSER_PASSWORD super
+	secret CH_DB_OWNER_PASSWORD owner
+	secret CH_DB_APP_PASSWORD app
+	secret CH_DB_MATCHER_PASSWORD matcher
+	secret CH_DB_BACKUP_PASSWORD backup
+	secret CH_DB_REPLICATOR_PASSWORD replicator
 	mkdir -p "$setup_sock"
 	pg_ctl -D "$data" -w -t 120 -l /tmp/setup.log \
 	    -o "-c listen_addresses='' -c unix_socket_directories='$setup_sock'" \
 	    start >/dev/null || { cat /tmp/setup.log; exit 1; }
-	PW_SUPER=$(secret CH_DB_SUPERUSER_PASSWORD) \
-	PW_OWNER=$(secret CH_DB_OWNER_PASSWORD) \
-	PW_APP=$(secret CH_DB_APP_PASSWORD) \
-	PW_MATCHER=$(secret CH_DB_MATCHER_PASSWORD) \
-	PW_BACKUP=$(secret CH_DB_BACKUP_PASSWORD) \
-	PW_REPLICATOR=$(secret CH_DB_REPLICATOR_PASSWORD) \
+	PW_SUPER=$super PW_OWNER=$owner PW_APP=$app PW_MATCHER=$matcher \
+	PW_BACKUP=$backup PW_REPLICATOR=$replicator \
 	psql -X -q -h "$setup_sock" -U postgres -d postgres -v ON_ERROR_STOP=1 \
 	    -f /usr/share/ch/roles.sql -f - <<-'SQL'
 	SELECT 'CREATE ROLE ch_backup LOGIN BYPASSRLS'
@@ -102,23 +111,44 @@ primary_setup() {
 	pg_ctl -D "$data" -w -t 120 -m fast stop >/dev/null
 }
 
+# The replica's password for the primary: a passfile in the tmpfs,
+# written from the secret on every start.
+replica_passfile() {
+	local pw
+	secret CH_DB_REPLICATOR_PASSWORD pw
+	(umask 077 && printf '%s:5432:*:ch_replicator:%s\n' \
+	    "$CH_DB_REPLICA_OF" "$pw" >"$passfile")
+}
+
 replica_init() {
 	log info db-init "cloning the primary $CH_DB_REPLICA_OF"
-	until PGPASSWORD=$(secret CH_DB_REPLICATOR_PASSWORD) pg_basebackup \
-	    -h "$CH_DB_REPLICA_OF" -U ch_replicator -D "$data" -R -X stream \
-	    -c fast >/dev/null; do
+	until PGPASSFILE=$passfile pg_basebackup -h "$CH_DB_REPLICA_OF" \
+	    -U ch_replicator -D "$data" -X stream -c fast >/dev/null; do
 		log warn db-init "the primary does not answer yet; retrying"
 		rm -rf "${data:?}"/*
 		sleep 2
 	done
+	touch "$data/standby.signal"
+}
+
+# Where the standby streams from, without a password in the volume.
+replica_conf() {
+	local conninfo="host=$CH_DB_REPLICA_OF port=5432 user=ch_replicator passfile=$passfile application_name=db-replica"
+	sed -i '/^primary_conninfo/d' "$data/postgresql.auto.conf"
+	printf "primary_conninfo = '%s'\n" "$conninfo" >>"$data/postgresql.auto.conf"
 }
 
 if [ -n "${CH_DB_REPLICA_OF:-}" ]; then
+	replica_passfile
 	[ -f "$data/PG_VERSION" ] || replica_init
+	replica_conf
+	hba
 else
 	[ -f "$data/PG_VERSION" ] || primary_init
 	hba
 	primary_setup
 fi
 log info db-start "starting PostgreSQL"
-exec postgres -D "$data"
+exec postgres -D "$data" \
+    -c max_connections="${CH_DB_MAX_CONNECTIONS:-200}" \
+    -c shared_buffers="${CH_DB_SHARED_BUFFERS:-256MB}"

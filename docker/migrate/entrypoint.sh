@@ -28,15 +28,21 @@ fi
 db=/usr/share/ch/db
 places=${CH_DEMO_PLACES:-/places/places-six-districts.csv}
 
+owner_url=${CH_DATABASE_OWNER_URL:?CH_DATABASE_OWNER_URL is not set}
+admin_url=${CH_DATABASE_ADMIN_URL:-}
+
 as_owner() {
-	PGPASSWORD=$(secret CH_DATABASE_OWNER_PASSWORD) "$@"
+	local pw
+	secret CH_DATABASE_OWNER_PASSWORD pw
+	PGPASSWORD=$pw "$@"
 }
 
 as_admin() {
-	PGPASSWORD=$(secret CH_DATABASE_ADMIN_PASSWORD) "$@"
+	local pw
+	[ -n "$admin_url" ] || { echo "CH_DATABASE_ADMIN_URL is not set" >&2; exit 1; }
+	secret CH_DATABASE_ADMIN_PASSWORD pw
+	PGPASSWORD=$pw "$@"
 }
-
-owner_url=$(secret CH_DATABASE_OWNER_URL)
 
 demo_data() {
 	local f args=()
@@ -44,7 +50,7 @@ demo_data() {
 		log warn demo-data "CH_ENV=production: demo data (and its accounts) is not loaded"
 		return 0
 	fi
-	if as_admin psql "$(secret CH_DATABASE_ADMIN_URL)" -X -At -c \
+	if as_admin psql "$admin_url" -X -At -c \
 	    "SELECT 1 FROM ch.app_user WHERE email = 'state_admin@demo.example'" |
 	    grep -q 1; then
 		log info demo-data "already loaded"
@@ -56,7 +62,7 @@ demo_data() {
 	for f in "$db"/demo/*.sql; do
 		args+=(-f "$f")
 	done
-	as_admin psql "$(secret CH_DATABASE_ADMIN_URL)" -X -q \
+	as_admin psql "$admin_url" -X -q \
 	    -v ON_ERROR_STOP=1 -1 "${args[@]}"
 	log info demo-data "loaded"
 }
@@ -71,13 +77,13 @@ create_state_admin() {
 	hash=$(printf '%s' "$password" |
 	    argon2 "$(head -c 16 /dev/urandom | base64)" -id -t 2 -k 65536 -p 1 -e)
 	CH_EMAIL=$email CH_HASH=$hash as_admin psql \
-	    "$(secret CH_DATABASE_ADMIN_URL)" -X -q -v ON_ERROR_STOP=1 <<-'SQL'
+	    "$admin_url" -X -q -v ON_ERROR_STOP=1 <<-'SQL'
 	\getenv email CH_EMAIL
 	\getenv hash CH_HASH
 	INSERT INTO ch.app_user (email, password_hash, role, locale)
 	VALUES (:'email', :'hash', 'state_admin', 'de');
 	SQL
-	log info create-state-admin "created $email"
+	log info create-state-admin "a state admin account was created"
 	printf 'State admin %s, password (shown once): %s\n' "$email" "$password"
 }
 

@@ -98,3 +98,10 @@ def https(compose):
     s = requests.Session()
     s.verify = compose.cafile
     return s
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures of the session, for the record."""
+    if FIGURES:
+        terminalreporter.write_line("compose figures: " +
+                                    json.dumps(FIGURES))

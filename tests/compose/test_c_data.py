@@ -48,13 +48,14 @@ def test_data_persists_across_down_and_up(api, compose, who):
 
 
 def test_backup_restores_into_a_fresh_volume(api, compose, who, figures):
+    # Nothing writes between the dump and the snapshot.
+    compose.run("stop", "api", "matcher")
     backup = compose.containers("backup")[0]
     compose.docker("exec", backup, "/usr/lib/ch/backup.sh", "now")
     listed = compose.docker("exec", backup, "/usr/lib/ch/backup.sh",
                             "list").split()
     assert listed and listed[0].startswith("ch-")
-    # Nothing writes while the snapshot is taken.
-    compose.run("stop", "api", "matcher", "backup")
+    compose.run("stop", "backup")
     before = snapshot(compose)
 
     # The database volume is lost; a new one is made.
@@ -74,6 +75,9 @@ def test_backup_restores_into_a_fresh_volume(api, compose, who, figures):
     compose.run("run", "--rm", "restore", "latest")
     figures["restore (s)"] = round(time.monotonic() - t0, 1)
     assert snapshot(compose) == before
+    # The database it replaced (the new volume's empty one) is kept.
+    assert compose.sql("SELECT count(*) FROM pg_database "
+                       "WHERE datname = 'ch_previous'")[0][0] == "1"
 
     compose.up()
     compose.wait_healthy()
@@ -165,8 +169,17 @@ def test_hot_standby_follows_the_primary(compose):
                            "db-replica", "psql", "-X", "-At", "-U",
                            "postgres", "-d", "ch", "-c", query, check=check)
 
-    assert compose.sql("SELECT state FROM pg_stat_replication") == \
-        [["streaming"]]
+    deadline = time.monotonic() + 30
+    while compose.sql("SELECT state FROM pg_stat_replication") != \
+            [["streaming"]]:
+        assert time.monotonic() < deadline, "the standby does not stream"
+        time.sleep(0.5)
+    # It streams with the password from its secret file, which is not
+    # stored in its volume.
+    conf = compose.run("--profile", "replica", "exec", "-T", "db-replica",
+                       "cat", "/var/lib/postgresql/data/"
+                       "postgresql.auto.conf").stdout
+    assert "passfile=" in conf and "password" not in conf, conf
     # A change on the primary reaches the standby.
     marker = "standby-%d" % time.time_ns()
     compose.sql("CREATE TABLE public.standby_probe (note text); "
