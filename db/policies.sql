@@ -182,3 +182,14 @@ CREATE POLICY mentor ON ch.proposal TO ch_app
     USING (ch.setting('role') = 'mentor' AND reviewed_at IS NOT NULL
 	AND status <> 'rejected'
 	AND mentor_user_id::text = ch.setting('user'));
+
+-- ---------------------------------------------------------------------
+-- ch.erasure_request
+-- An erasure request: the state admin, the staff of its district, its
+-- subject. The API's role only reads; the request functions write.
+
+ALTER TABLE ch.erasure_request ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ch.erasure_request FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY read ON ch.erasure_request FOR SELECT TO ch_app
+    USING (ch.erasure_visible(erasure_request));

@@ -1247,7 +1247,8 @@ BEGIN
 	    'organization_id', pl.organization_id,
 	    'district_id', pl.district_id, 'status', pl.status,
 	    'started_on', pl.started_on, 'ended_on', pl.ended_on,
-	    'end_reason', pl.end_reason, 'note', CASE WHEN p_who->>'role'
+	    'end_reason', pl.end_reason,
+	    'erasure_due_at', pl.erasure_due_at, 'note', CASE WHEN p_who->>'role'
 		IN ('coordinator', 'assistant') THEN pl.note END,
 	    'participant', who,
 	    'offer', (SELECT jsonb_build_object('id', f.id, 'title', f.title,

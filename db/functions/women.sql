@@ -1079,6 +1079,7 @@ BEGIN
 	    'status', t.status, 'started_on', t.started_on,
 	    'planned_months', t.planned_months, 'ended_on', t.ended_on,
 	    'end_reason', t.end_reason, 'outcome', t.outcome,
+	    'erasure_due_at', t.erasure_due_at,
 	    'contract_type', t.contract_type, 'outcome_date', t.outcome_date,
 	    'mentor', jsonb_build_object('id', m.id,
 		'display_name', m.display_name,
@@ -1114,18 +1115,23 @@ BEGIN
 	    'mentees', (SELECT count(*) FROM ch.mentee_profile x
 		WHERE x.district_id = d.id
 		AND ch.has_consent(x.participant_id, 'statistics')),
+	    -- Erased people's tandems and meetings stay in the counts
+	    -- (ch.erased_count, kept by db/functions/privacy.sql).
 	    'tandems', (SELECT jsonb_object_agg(s, (SELECT count(*)
 		FROM ch.tandem t WHERE t.district_id = d.id AND t.status = s
-		AND ch.has_consent(t.participant_id, 'statistics')))
+		AND ch.has_consent(t.participant_id, 'statistics'))
+		+ ch.erased_total('tandem', d.id, s, NULL))
 		FROM unnest(ARRAY['active', 'completed', 'ended_early']) s),
 	    'outcomes', (SELECT jsonb_object_agg(o, (SELECT count(*)
 		FROM ch.tandem t WHERE t.district_id = d.id AND t.outcome = o
-		AND ch.has_consent(t.participant_id, 'statistics')))
+		AND ch.has_consent(t.participant_id, 'statistics'))
+		+ ch.erased_total('tandem', d.id, NULL, o))
 		FROM unnest(ARRAY['job', 'vocational_training', 'internship',
 		    'studies', 'language_course', 'none']) o),
 	    'meetings', (SELECT count(*) FROM ch.tandem_meeting x
 		WHERE x.district_id = d.id
-		AND ch.has_consent(x.participant_id, 'statistics')),
+		AND ch.has_consent(x.participant_id, 'statistics'))
+		+ ch.erased_total('meeting', d.id, NULL, NULL),
 	    'planned_events', (SELECT count(*) FROM ch.event v
 		WHERE v.district_id = d.id AND v.status = 'planned'))
 	    ORDER BY d.id)
