@@ -686,8 +686,11 @@ router_run(struct http_request *req, struct api_ctx *ctx)
 
 /*
  * One JSON line per request on stdout, written with a single write(2) so
- * lines from several workers never interleave. Logs the path without the
- * query string (it may hold names) and never headers or bodies.
+ * lines from several workers never interleave. Logs the route's pattern
+ * ("unmatched" for a request no route took), never the path itself: a
+ * path holds the ids of people, and logs outlive an erasure. Never the
+ * query string, headers or bodies either. The request id ties a line to
+ * the audit log's entries of the same request.
  */
 void
 router_log_request(struct http_request *req, struct api_ctx *ctx)
@@ -695,21 +698,13 @@ router_log_request(struct http_request *req, struct api_ctx *ctx)
 	struct timespec	 now;
 	struct tm	 tm;
 	time_t		 t;
-	char		 path[256], stamp[32], line[512];
+	char		 stamp[32], line[512];
 	double		 ms;
-	size_t		 i;
 	int		 len;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - ctx->started.tv_sec) * 1e3 +
 	    (now.tv_nsec - ctx->started.tv_nsec) / 1e6;
-
-	for (i = 0; req->path[i] != '\0' && i < sizeof(path) - 1; i++) {
-		path[i] = (req->path[i] >= 0x20 && req->path[i] < 0x7f &&
-		    req->path[i] != '"' && req->path[i] != '\\') ?
-		    req->path[i] : '?';
-	}
-	path[i] = '\0';
 
 	t = time(NULL);
 	gmtime_r(&t, &tm);
@@ -717,9 +712,10 @@ router_log_request(struct http_request *req, struct api_ctx *ctx)
 
 	len = snprintf(line, sizeof(line),
 	    "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"request\","
-	    "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
+	    "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,"
 	    "\"duration_ms\":%.3f,\"request_id\":\"%s\",\"pid\":%d}\n",
-	    stamp, http_method_text(req->method), path, req->status, ms,
+	    stamp, http_method_text(req->method),
+	    ctx->pattern != NULL ? ctx->pattern : "unmatched", req->status, ms,
 	    ctx->request_id, (int)getpid());
 	if (len > 0 && (size_t)len < sizeof(line)) {
 		if (write(STDOUT_FILENO, line, len) == -1)

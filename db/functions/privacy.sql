@@ -36,9 +36,9 @@ BEGIN
 		IF TG_OP = 'DELETE' THEN
 			RETURN OLD;
 		END IF;
-		IF (NEW.id, NEW.at, NEW.action, NEW.entity, NEW.actor_role)
-		    = (OLD.id, OLD.at, OLD.action, OLD.entity, OLD.actor_role)
-		    AND NEW.district_id IS NOT DISTINCT FROM OLD.district_id
+		IF (NEW.id, NEW.at, NEW.action, NEW.entity, NEW.actor_role,
+		    NEW.district_id) IS NOT DISTINCT FROM (OLD.id, OLD.at,
+		    OLD.action, OLD.entity, OLD.actor_role, OLD.district_id)
 		    AND (NEW.actor IS NULL OR NEW.actor = OLD.actor)
 		    AND (NEW.entity_id IS NULL
 			OR NEW.entity_id = OLD.entity_id) THEN
@@ -859,15 +859,13 @@ BEGIN
 	    AND x.updated_at < (cut->>'unanswered_proposals')::timestamptz
 	UNION ALL
 	-- Finished jobs, with their inputs (the person of a suggest job),
-	-- once no proposal points at them.
+	-- once no proposal points at them (a job whose proposals this run
+	-- removes goes in the next run).
 	SELECT 'matching_jobs', j.district_ids[1], j.id::text
 	FROM ch.matching_job j
 	WHERE cut ? 'matching_jobs'
 	    AND j.finished_at < (cut->>'matching_jobs')::timestamptz
-	    AND NOT EXISTS (SELECT 1 FROM ch.proposal x WHERE x.job_id = j.id
-		AND NOT (x.status IN ('expired', 'invalidated')
-		    AND cut ? 'unanswered_proposals' AND x.updated_at
-		    < (cut->>'unanswered_proposals')::timestamptz))
+	    AND NOT EXISTS (SELECT 1 FROM ch.proposal x WHERE x.job_id = j.id)
 	UNION ALL
 	-- Sessions revoked, or whose last refresh token expired, before
 	-- the rule's time.

@@ -584,12 +584,27 @@ LANGUAGE sql STABLE AS $$
 	    WHERE t.id = p_tandem AND t.status = 'active');
 $$;
 
+-- The mentor reading a tandem's meeting notes reads the mentee's free
+-- text: the audit records it (GET /v1/audit, and the mentee's export
+-- names her as a recipient).
+CREATE OR REPLACE FUNCTION ch.meeting_notes_read(p_who jsonb, t ch.tandem)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_who->>'role' = 'mentor' AND ch.tandem_member(p_who, t) THEN
+		PERFORM ch.audit_by(p_who, 'meetings.read', 'participant',
+		    t.participant_id, t.district_id,
+		    jsonb_build_object('tandem', t.id));
+	END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION ch.meeting_list(p_who jsonb, p_id uuid, p_filter jsonb,
     p_after text[], p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
 DECLARE
 	t	ch.tandem := ch.tandem_load(p_who, p_id);
 BEGIN
+	PERFORM ch.meeting_notes_read(p_who, t);
 	RETURN QUERY
 	SELECT ch.meeting_json(p_who, t, x)::text,
 	    ch.cursor_key(x.held_on::timestamp AT TIME ZONE 'UTC'), x.id::text
@@ -656,6 +671,7 @@ BEGIN
 	IF NOT FOUND OR NOT ch.meeting_visible(x) THEN
 		PERFORM ch.fail_missing('meeting');
 	END IF;
+	PERFORM ch.meeting_notes_read(p_who, t);
 	RETURN ROW(x.version, NULL::text, ch.meeting_json(p_who, t, x)::text,
 	    false);
 END

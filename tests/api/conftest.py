@@ -4,6 +4,7 @@ on a free port. Every response the `api` client receives is validated
 against openapi/openapi.yaml."""
 
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -125,8 +126,12 @@ class Stack:
             return ""
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextlib.contextmanager
+def running_stack(extra_env=None):
+    """A whole stack on a scratch run directory and a free port, stopped
+    and removed again afterwards. extra_env adds or overrides CH_*
+    settings (test_privacy_lifecycle.py runs a private one whose worker
+    pool sweeps every second)."""
     run_dir = tempfile.mkdtemp(prefix="ch-test-")
     port = free_port()
     env = dict(os.environ)
@@ -163,6 +168,7 @@ def stack():
         "CH_JWT_EXTERNAL_ROLES": ",".join(
             "%s=%s" % kv for kv in EXT_ROLES.items()),
     })
+    env.update(extra_env or {})
     s = Stack(run_dir, port, env)
     s.jwt_secret = jwt_secret
     s.metrics_token = metrics_token
@@ -208,6 +214,14 @@ def stack():
                    if '"event":"request"' not in l]
         assert not died, "\n".join(died + ["--- log before it:"] + context)
     assert not left, "processes left running after down: %s" % left
+
+
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with running_stack() as s:
+        yield s
 
 
 class Client:
