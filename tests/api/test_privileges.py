@@ -16,13 +16,18 @@ STACK_SH = os.path.join(TOP, "scripts", "stack.sh")
 
 # What the worker pool calls, and nothing more.
 MATCHER = {"job_claim", "job_input", "job_complete", "job_fail",
-           "job_heartbeat", "proposals_expire", "login_role_problem"}
+           "job_heartbeat", "proposals_expire", "privacy_run",
+           "login_role_problem"}
 # The functions that read past row-level security which the API may call;
 # each checks its caller or re-reads what it is given, except
 # metrics_jobs, which takes no input and answers counts only (GET
-# /metrics).
+# /metrics). The privacy requests are the only writers of the erasure
+# requests and the retention schedule (db/functions/privacy.sql).
 APP_DEFINER = {"proposal_free_places", "proposal_fulfil", "proposal_person",
-               "women_report", "metrics_jobs"}
+               "women_report", "metrics_jobs",
+               "participant_erasure_create", "user_erasure_create",
+               "me_erasure_create", "erasure_cancel", "retention_get",
+               "retention_put", "retention_confirm", "retention_request"}
 # Everyone: a role's check of itself, so a misconfigured role learns why.
 PUBLIC = {"login_role_problem"}
 

@@ -7,6 +7,7 @@ import psycopg2.extras
 import pytest
 
 from matching_util import act, callers, offer_for, person, suggest
+from partners_util import hdr
 
 ERFURT, GOTHA = "16051", "16067"
 DEMO_ORG = "b0000000-0000-4000-8000-000000000001"
@@ -199,6 +200,7 @@ VISIBILITY = {
     "tandem": "tandem_visible",
     "tandem_meeting": "meeting_visible",
     "proposal": "proposal_visible",
+    "erasure_request": "erasure_visible",
 }
 
 
@@ -228,13 +230,20 @@ KEYS = {"participant_contact": "participant_id",
 @pytest.fixture(scope="module")
 def a_reviewed_proposal(api):
     """Demo data has no proposals: one suggest job, its best proposal
-    approved, so that staff and the offer's side both see one."""
+    approved, so that staff and the offer's side both see one. Nor
+    erasure requests: one filed for the person and cancelled again."""
     who = callers(api)
     offer_for(api, who, "de")
     p = person(api, who, "de")
     _, proposals = suggest(api, who["assist"], p["id"])
     assert proposals, "no proposal for a German speaker"
     act(api, who["assist"], proposals[0]["id"], "approve")
+    r = api.request("POST", "/v1/participants/%s/erasure" % p["id"],
+                    headers=hdr(who["coord"].token), json={})
+    assert r.status_code == 202, r.text
+    r = api.request("POST", r.headers["Location"] + "/cancel",
+                    headers=hdr(who["coord"].token), json={})
+    assert r.status_code == 200, r.text
 
 
 @pytest.mark.parametrize("table,function", sorted(VISIBILITY.items()))
