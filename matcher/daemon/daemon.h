@@ -142,6 +142,9 @@ void		 worker_free(struct worker *);
 /* heartbeat.c */
 void		*heartbeat_main(void *);
 
+/* privacy.c */
+void		*privacy_main(void *);
+
 /* main.c */
 int		 matcher_stopping(struct matcher *);
 /*

@@ -1,8 +1,4 @@
-/*
- * heartbeat.c: extend the leases of the jobs held; sweep: expire old
- * proposals, carry out the erasures that are due and run retention
- * (ch.privacy_run decides whether a run is due).
- */
+/* heartbeat.c: extend the leases of the jobs held; expire old proposals. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +20,10 @@
 	"ARRAY[h.attempt], $4::int)) AS x (id)"
 #define SQL_EXPIRE \
 	"SELECT ch.proposals_expire()"
-#define SQL_PRIVACY \
-	"SELECT r->>'erased', r->>'erasures_failed', r->>'retention' " \
-	"FROM ch.privacy_run() AS r"
 
 static const struct db_stmt heartbeat_stmts[] = {
 	{ "heartbeat", SQL_HEARTBEAT, 4 },
-	{ "expire", SQL_EXPIRE, 0 },
-	{ "privacy", SQL_PRIVACY, 0 }
+	{ "expire", SQL_EXPIRE, 0 }
 };
 
 /* The jobs held when a heartbeat is sent, and the array literals. */
@@ -51,7 +43,6 @@ static int	in_uuid_array(const char *, const char *);
 static size_t	array_quote(char *, const char *);
 static int	heartbeat_beat(struct matcher *, struct db *, struct beat *);
 static int	heartbeat_sweep(struct matcher *, struct db *);
-static int	heartbeat_privacy(struct db *);
 
 static int
 hb_quit(void *arg)
@@ -216,42 +207,6 @@ heartbeat_sweep(struct matcher *m, struct db *db)
 		log_int(&l, "expired", n);
 		log_end(&l);
 	}
-	return (heartbeat_privacy(db));
-}
-
-/* Erasures and retention: counts and an outcome are logged, no ids. */
-static int
-heartbeat_privacy(struct db *db)
-{
-	PGresult	*res;
-	struct log_line	 l;
-	long long	 erased, failed;
-	int		 rc, retention;
-
-	if ((rc = db_exec(db, "privacy", 0, NULL, &res)) != DB_OK) {
-		if (rc == DB_ERROR && log_begin(&l, LOG_ERROR,
-		    "privacy_failed")) {
-			log_str(&l, "error", db->err);
-			log_end(&l);
-		}
-		return (rc);
-	}
-	erased = failed = 0;
-	retention = 0;
-	if (PQntuples(res) == 1) {
-		erased = atoll(PQgetvalue(res, 0, 0));
-		failed = atoll(PQgetvalue(res, 0, 1));
-		retention = !PQgetisnull(res, 0, 2);
-	}
-	if (log_begin(&l, failed > 0 ? LOG_ERROR : erased > 0 || retention ?
-	    LOG_INFO : LOG_DEBUG, "privacy")) {
-		log_int(&l, "erased", erased);
-		log_int(&l, "erasures_failed", failed);
-		if (retention)
-			log_str(&l, "retention", PQgetvalue(res, 0, 2));
-		log_end(&l);
-	}
-	PQclear(res);
 	return (DB_OK);
 }
 

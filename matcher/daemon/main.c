@@ -304,11 +304,11 @@ main(int argc, char **argv)
 {
 	static struct matcher	 m;
 	struct worker		*w[MATCHER_WORKERS_MAX];
-	pthread_t		 tid[MATCHER_WORKERS_MAX], hb;
+	pthread_t		 tid[MATCHER_WORKERS_MAX], hb, pv;
 	struct log_line		 l;
 	sigset_t		 set;
 	unsigned int		 i, started;
-	int			 sig, hb_started, rc;
+	int			 sig, hb_started, pv_started, rc;
 
 	if (argc == 2 && strcmp(argv[1], "--solve") == 0)
 		return (solve());
@@ -353,7 +353,9 @@ main(int argc, char **argv)
 
 	rc = 0;
 	hb_started = pthread_create(&hb, NULL, heartbeat_main, &m) == 0;
-	for (started = 0; hb_started && started < m.cfg.workers; started++) {
+	pv_started = hb_started &&
+	    pthread_create(&pv, NULL, privacy_main, &m) == 0;
+	for (started = 0; pv_started && started < m.cfg.workers; started++) {
 		if ((w[started] = worker_new(&m, started)) == NULL)
 			break;
 		if (pthread_create(&tid[started], NULL, worker_main,
@@ -362,7 +364,7 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!hb_started || started < m.cfg.workers) {
+	if (!pv_started || started < m.cfg.workers) {
 		if (log_begin(&l, LOG_ERROR, "start_failed")) {
 			log_int(&l, "threads", started);
 			log_end(&l);
@@ -385,6 +387,8 @@ main(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 		worker_free(w[i]);
 	}
+	if (pv_started)
+		pthread_join(pv, NULL);
 	/* Leases were kept up until the last job was stored. */
 	atomic_store(&m.hb_stopping, 1);
 	wake(m.hb_fd[1]);

@@ -181,10 +181,26 @@ def test_access_log_has_one_json_line_per_request(api, stack):
              if l.startswith("{") and rid in l]
     assert len(lines) == 1
     line = lines[0]
-    assert (line["method"], line["path"], line["status"]) == \
+    assert (line["method"], line["route"], line["status"]) == \
         ("GET", "/v1/places", 200)
     assert line["duration_ms"] >= 0
     assert "secret-name" not in json.dumps(line)
+
+
+def test_access_log_names_the_route_not_the_path(api, stack):
+    """A path holds ids of people; the log keeps the route's pattern, and
+    a request no route took is "unmatched", whatever its path said."""
+    place = api.get("/v1/places?limit=1").json()["items"][0]["id"]
+    api.get("/v1/places/" + place, headers={"X-Request-Id": "log-check-2"})
+    api.get("/v1/no-such-thing/Maria-Muster",
+            headers={"X-Request-Id": "log-check-3"})
+    log = stack.kore_log()
+    lines = {json.loads(l)["request_id"]: json.loads(l)
+             for l in log.splitlines() if '"log-check-' in l}
+    assert lines["log-check-2"]["route"] == "/v1/places/{id}"
+    assert (lines["log-check-3"]["route"], lines["log-check-3"]["status"]) \
+        == ("unmatched", 404)
+    assert place not in log and "Maria-Muster" not in log
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "DELETE"])
