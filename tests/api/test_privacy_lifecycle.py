@@ -14,6 +14,9 @@ sweeping every second) and reads that stack's database and log files.
   worker pool carries it out once the clock passed the grace period. Then
   pg_dump of the whole database and every log file of the stack hold
   neither the canary nor her ids, and the women's report still adds up.
+- A mentor's account erased: her active tandem is ended first (the
+  mentee's side saw when) and counted, her profile leaves the candidate
+  cache.
 - Retention: the first run of a changed schedule stops at its dry run;
   once confirmed, each run removes exactly what its dry run counted, only
   from rules whose age the clock passed, at most batch_limit per rule.
@@ -104,6 +107,7 @@ def stack_logs(stack):
 
 def test_canary_is_gone_after_erasure(private):
     stack, api = private
+    set_clock(stack, 0)
     canary = "Kanarie" + uuid.uuid4().hex[:12]
     phone = "+49 361 %08d" % (uuid.uuid4().int % 10**8)
     admin = Caller.demo(api, "state_admin")
@@ -283,6 +287,68 @@ def test_canary_is_gone_after_erasure(private):
                    tandem["id"]):
         assert secret not in dump, secret
         assert secret not in logs, secret
+
+
+def test_a_mentor_account_is_erased_and_her_tandem_ended_first(private):
+    stack, api = private
+    set_clock(stack, 0)
+    admin = Caller.demo(api, "state_admin")
+    coord = Caller.demo(api, "coordinator")
+    asst = Caller.demo(api, "assistant")
+    canary = "Mentorin" + uuid.uuid4().hex[:12]
+    mentor, profile = active_mentor(api, admin, coord, ERFURT,
+                                    display_name=canary)
+    r = api.request("POST", "/v1/participants", headers=hdr(asst.token),
+                    json={"display_name": unique("Mentee"),
+                          "gender": "female",
+                          "languages": [{"code": "de", "level": "b2"}]})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    grant(api, asst.token, pid, "statistics")
+    put_profile(api, asst.token, pid)
+    tandem = form_tandem(api, coord.token, profile["id"], pid,
+                         planned_months=6)
+    meet(api, mentor.token, tandem, notes="Notiz " + canary)
+    # The candidate cache of the women's programme holds her profile.
+    run_job(api, coord, {"kind": "stable", "programme": "women",
+                         "district_ids": [ERFURT]})
+    assert canary in database_dump(stack)
+    counts = report_of(report(api, coord.token), ERFURT)
+
+    r = api.request("POST", "/v1/users/%s/erasure" % mentor.id,
+                    headers=hdr(coord.token), json={})
+    assert r.status_code == 202, r.text
+    request = r.json()
+    assert (request["subject"], request["subject_role"]) == \
+        ("account", "mentor")
+    # The mentee's side is told when the tandem ends.
+    assert read(api, asst.token, "/v1/tandems/" + tandem["id"]).json()[
+        "erasure_due_at"] == request["due_at"]
+    set_clock(stack, 15)
+    wait_until("the erasure", lambda: read(
+        api, coord.token, "/v1/erasure-requests/" + request["id"]).json()[
+        "status"] == "done")
+    read(api, asst.token, "/v1/tandems/" + tandem["id"], expect=404)
+    read(api, coord.token, "/v1/mentors/" + profile["id"], expect=404)
+    read(api, coord.token, "/v1/users/" + mentor.id, expect=404)
+    dump = database_dump(stack)
+    for secret in (canary, mentor.email, mentor.id, profile["id"]):
+        assert secret not in dump, secret
+    # (A sign-in attempt writes the address it tried into the throttle,
+    # for a day: so only after the dump.)
+    r = api.request("POST", "/v1/auth/token",
+                    json={"email": mentor.email, "password": DEMO_PASSWORD})
+    assert r.status_code == 401
+    # The mentee stays; her tandem was ended (early, by the erasure)
+    # before it went, and is counted so.
+    read(api, asst.token, "/v1/participants/" + pid)
+    after = report_of(report(api, coord.token), ERFURT)
+    assert after["tandems"]["active"] == counts["tandems"]["active"] - 1
+    assert after["tandems"]["ended_early"] == \
+        counts["tandems"]["ended_early"] + 1
+    assert after["outcomes"]["none"] == counts["outcomes"]["none"] + 1
+    assert after["meetings"] == counts["meetings"]
+    set_clock(stack, 0)
 
 
 def retention(api, admin):
