@@ -95,7 +95,8 @@ REVOKE EXECUTE ON FUNCTION ch.job_held(uuid, integer, text),
     ch.retention_remove(text, text), ch.retention_run_now(text),
     ch.erasure_file(jsonb, text, text, text, uuid, uuid, text, text, jsonb),
     ch.participant_erasure_file(jsonb, text, text, uuid, jsonb),
-    ch.account_erasure_file(jsonb, text, text, ch.app_user, jsonb)
+    ch.account_erasure_file(jsonb, text, text, ch.app_user, jsonb),
+    ch.erasure_due_refresh(uuid, uuid)
     FROM ch_app;
 DO $$
 DECLARE

@@ -274,6 +274,12 @@ BEGIN
 	    'app_user', p_who->>'user', p_who->>'district',
 	    p_who->>'request', jsonb_build_object('page',
 	    p_after IS NOT NULL));
+	-- A mentor's export holds her tandems' meeting notes: a read of
+	-- each mentee's free text, audited as the meeting routes do.
+	PERFORM ch.meeting_notes_read(p_who, t) FROM ch.tandem t
+	WHERE t.mentor_user_id::text = p_who->>'user'
+	    AND EXISTS (SELECT 1 FROM ch.tandem_meeting x
+		WHERE x.tandem_id = t.id AND x.notes IS NOT NULL);
 	RETURN QUERY SELECT * FROM ch.person_export(p_who,
 	    CASE WHEN p_who->>'role' = 'participant'
 		THEN (p_who->>'participant')::uuid END,
@@ -308,6 +314,36 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
 	    OR e.user_id::text = ch.setting('user'), false);
 $$;
 
+-- The time an active placement or tandem ends for an erasure: the
+-- earliest pending request of either side, or none. Kept on the record so
+-- that the other side sees it (and an app syncing by updated_since).
+CREATE OR REPLACE FUNCTION ch.erasure_due_refresh(p_participant uuid,
+    p_user uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	mentor	uuid;
+BEGIN
+	SELECT m.id INTO mentor FROM ch.mentor m WHERE m.user_id = p_user;
+	UPDATE ch.placement pl SET erasure_due_at = d.due
+	FROM (SELECT x.id, (SELECT min(e.due_at) FROM ch.erasure_request e
+		WHERE e.status = 'pending'
+		    AND e.participant_id = x.participant_id) AS due
+	    FROM ch.placement x WHERE x.status = 'active'
+		AND x.participant_id = p_participant) AS d
+	WHERE pl.id = d.id AND pl.erasure_due_at IS DISTINCT FROM d.due;
+	UPDATE ch.tandem t SET erasure_due_at = d.due
+	FROM (SELECT x.id, (SELECT min(e.due_at) FROM ch.erasure_request e
+		WHERE e.status = 'pending'
+		    AND (e.participant_id = x.participant_id
+			OR (e.subject = 'account'
+			    AND e.user_id = x.mentor_user_id))) AS due
+	    FROM ch.tandem x WHERE x.status = 'active'
+		AND (x.participant_id = p_participant
+		    OR x.mentor_id = mentor)) AS d
+	WHERE t.id = d.id AND t.erasure_due_at IS DISTINCT FROM d.due;
+END
+$$;
+
 -- Files a request after the caller's rights were checked: due after the
 -- grace period; the other side of an active placement or tandem sees
 -- when it will end.
@@ -319,7 +355,6 @@ DECLARE
 	r	ch.result;
 	e	ch.erasure_request;
 	now_	timestamptz := ch.privacy_now();
-	mentor	uuid;
 BEGIN
 	IF EXISTS (SELECT 1 FROM ch.erasure_request x WHERE x.status = 'pending'
 	    AND (x.participant_id = p_participant OR (x.subject = 'account'
@@ -336,12 +371,7 @@ BEGIN
 	    now_ + make_interval(days => s.erasure_grace_days)
 	FROM ch.retention_schedule s
 	RETURNING * INTO e;
-	SELECT m.id INTO mentor FROM ch.mentor m WHERE m.user_id = p_user;
-	UPDATE ch.placement SET erasure_due_at = e.due_at
-	WHERE status = 'active' AND participant_id = p_participant;
-	UPDATE ch.tandem SET erasure_due_at = e.due_at
-	WHERE status = 'active' AND (participant_id = p_participant
-	    OR mentor_id = mentor);
+	PERFORM ch.erasure_due_refresh(p_participant, p_user);
 	PERFORM ch.audit_by(p_who, 'erasure.requested', 'erasure_request',
 	    e.id, e.district_id, jsonb_build_object('subject', e.subject,
 	    'due_at', e.due_at));
@@ -531,11 +561,7 @@ BEGIN
 	    cancelled_at = ch.privacy_now(), cancelled_by = p_who->>'actor',
 	    cancelled_by_role = p_who->>'role'
 	WHERE id = e.id RETURNING * INTO e;
-	UPDATE ch.placement SET erasure_due_at = NULL
-	WHERE participant_id = e.participant_id AND erasure_due_at IS NOT NULL;
-	UPDATE ch.tandem SET erasure_due_at = NULL
-	WHERE erasure_due_at IS NOT NULL AND (participant_id = e.participant_id
-	    OR mentor_user_id = e.user_id);
+	PERFORM ch.erasure_due_refresh(e.participant_id, e.user_id);
 	PERFORM ch.audit_by(p_who, 'erasure.cancelled', 'erasure_request',
 	    e.id, e.district_id);
 	r := ROW(e.version, NULL::text, ch.erasure_json(e)::text, false);
@@ -1011,7 +1037,10 @@ BEGIN
 	END IF;
 	UPDATE ch.retention_run SET finished_at = clock_timestamp()
 	WHERE id = run.id RETURNING * INTO run;
-	UPDATE ch.retention_schedule SET run_requested_at = NULL;
+	-- Only when a run was asked for: a sweep must not move the
+	-- schedule's ETag under the state admin.
+	UPDATE ch.retention_schedule SET run_requested_at = NULL
+	WHERE run_requested_at IS NOT NULL;
 	PERFORM ch.audit('ch-matcher', 'system', 'retention.' || run.outcome,
 	    'retention_run', run.id::text, NULL, NULL,
 	    jsonb_build_object('schedule_version', run.schedule_version,

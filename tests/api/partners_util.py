@@ -63,8 +63,9 @@ _places = {}
 
 def place_of(api, postal_code, name=None):
     """The place (as GET /v1/places shows it) with exactly this postal
-    code, and this name if given."""
-    key = (postal_code, name)
+    code, and this name if given. Cached per stack: place ids differ
+    between stacks (test_privacy_lifecycle.py runs one of its own)."""
+    key = (api.base, postal_code, name)
     if key not in _places:
         r = api.get("/v1/places", params={"postal_code": postal_code,
                                           "limit": 100})
