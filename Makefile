@@ -137,8 +137,10 @@ build/ch-config-check: api/config_check.c $(PURE_SRC) $(COMMON_SRC) $(API_HDR)
 	$(CC) $(BASE_CFLAGS) -o $@ api/config_check.c $(PURE_SRC) \
 	    $(COMMON_SRC) $(PURE_LIBS)
 
-# The schema version is compiled in (readyz): a new migration rebuilds it.
-$(BUILD)/health.o build/bench/health.o: $(wildcard db/migrations/*.sql)
+# The schema version is compiled in (readyz, the build info of /metrics):
+# a new migration rebuilds both.
+$(BUILD)/health.o build/bench/health.o $(BUILD)/metrics.o \
+    build/bench/metrics.o: $(wildcard db/migrations/*.sql)
 
 # ---------------------------------------------------------------- tests
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_SRC) $(COMMON_SRC) $(API_HDR)
