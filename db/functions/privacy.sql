@@ -97,6 +97,13 @@ BEGIN
 	IF p_who->>'role' = 'coordinator' AND district IS NULL THEN
 		RETURN;
 	END IF;
+	-- The entry's number travels in the cursor's id, as a UUID.
+	IF p_after IS NOT NULL
+	    AND p_after[2] !~ '^00000000-0000-0000-0000-[0-9]{12}$' THEN
+		PERFORM ch.fail(400, 'The request has invalid parameters.',
+		    ch.err('cursor', 'invalid', 'cursor is not a value this '
+		    'list returned.'));
+	END IF;
 	RETURN QUERY
 	SELECT ch.audit_json(a)::text, ch.cursor_key(a.at),
 	    '00000000-0000-0000-0000-' || lpad(a.id::text, 12, '0')

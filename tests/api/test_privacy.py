@@ -1246,3 +1246,14 @@ def test_audit_pages_have_no_gaps_or_repeats(api, w, her):
     assert len(seen) == 12
     assert len(set(seen)) == len(seen)
     assert seen == sorted(seen, reverse=True)
+
+
+def test_a_forged_audit_cursor_is_refused(api, w):
+    """The audit's cursor carries an entry's number where other lists
+    carry a UUID; any other id in it is a 400, not a failed cast."""
+    coord = w["coordinator"]
+    forged = b64url(json.dumps(["/v1/audit", "2026-01-01T00:00:00.000000Z",
+                                "ffffffff-ffff-ffff-ffff-ffffffffffff"]))
+    r = api.get("/v1/audit?cursor=" + forged, headers=bearer(coord.token))
+    assert r.status_code == 400, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["cursor"]
