@@ -370,6 +370,15 @@ BEGIN
 	END IF;
 	u := ch.user_from(ch.merge_patch(ch.user_doc(old), p_patch), old);
 	PERFORM ch.user_check_manager(p_who, u);
+	-- An account waiting for its erasure keeps the role it was filed
+	-- for (only mentors' and organisation users' accounts are erased).
+	PERFORM ch.enter(p_who);
+	IF u.role IS DISTINCT FROM old.role AND EXISTS (
+	    SELECT 1 FROM ch.erasure_request e WHERE e.subject = 'account'
+		AND e.user_id = old.id AND e.status = 'pending') THEN
+		PERFORM ch.fail(409, 'The account''s erasure is pending: cancel '
+		    'it before changing the role.');
+	END IF;
 	UPDATE ch.app_user a SET email = u.email, role = u.role,
 	    district_id = u.district_id, organization_id = u.organization_id,
 	    participant_id = u.participant_id, locale = u.locale,

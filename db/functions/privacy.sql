@@ -50,6 +50,10 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE
+	ON ch.audit_log FOR EACH ROW
+	EXECUTE FUNCTION ch.audit_log_immutable();
+
 -- Takes the ids of erased records and the erased account's actor name
 -- out of the audit: the entries stay (what was done, by which role,
 -- when, in which district), who it was about does not.
@@ -146,7 +150,13 @@ DECLARE
 BEGIN
 	ids := array_remove(ARRAY[p_participant::text, p_user::text,
 	    (SELECT m.id::text FROM ch.mentor m WHERE m.user_id = p_user)],
-	    NULL);
+	    NULL)
+	    || ARRAY(SELECT x.id::text FROM ch.placement x
+		WHERE x.participant_id = p_participant)
+	    || ARRAY(SELECT x.id::text FROM ch.tandem x
+		WHERE x.participant_id = p_participant)
+	    || ARRAY(SELECT x.id::text FROM ch.proposal x
+		WHERE x.participant_id = p_participant);
 	RETURN QUERY
 	SELECT jsonb_build_object('type', r.type, 'data', r.data)::text,
 	    r.k1, r.k2
@@ -213,7 +223,8 @@ BEGIN
 	    -- Who read or changed her data: each account once, with what
 	    -- it did and when, first and last.
 	    SELECT 'recipient', jsonb_build_object('kind', 'account',
-		'account_id', a.actor, 'role', a.actor_role,
+		'account_id', a.actor,
+		'role', (array_agg(a.actor_role ORDER BY a.at DESC))[1],
 		'organization_id', (SELECT u.organization_id
 		    FROM ch.app_user u WHERE u.id::text = a.actor),
 		'actions', to_jsonb(array_agg(DISTINCT a.action
@@ -222,10 +233,11 @@ BEGIN
 		'count', count(*)),
 		'14' || a.actor, coalesce(p_participant, p_user)::text
 	    FROM ch.audit_log a
-	    WHERE a.entity IN ('participant', 'app_user', 'mentor')
+	    WHERE a.entity IN ('participant', 'app_user', 'mentor',
+		'placement', 'tandem', 'proposal')
 		AND a.entity_id = ANY (ids) AND a.actor IS NOT NULL
 		AND a.actor IS DISTINCT FROM p_user::text
-	    GROUP BY a.actor, a.actor_role
+	    GROUP BY a.actor
 	    UNION ALL
 	    -- The organisations her placements and proposals reached.
 	    SELECT 'recipient', jsonb_build_object('kind', 'organization',
@@ -693,9 +705,30 @@ BEGIN
 	DELETE FROM ch.token_family WHERE user_id = u.id;
 	GET DIAGNOSTICS k = ROW_COUNT;
 	n := n + k;
-	DELETE FROM ch.idempotency WHERE actor = u.id::text;
+	-- Replies it was given, and replies that name it (an erasure or
+	-- account change filed by staff).
+	DELETE FROM ch.idempotency WHERE actor = u.id::text
+	    OR strpos(body, u.id::text) > 0;
 	GET DIAGNOSTICS k = ROW_COUNT;
 	n := n + k;
+	-- What it did to records that stay (an organisation's answer to a
+	-- proposal, a placement its acceptance made) names nobody now.
+	UPDATE ch.proposal SET candidate_answered_by = 'erased'
+	WHERE candidate_answered_by = u.id::text;
+	UPDATE ch.proposal SET subject_answered_by = 'erased'
+	WHERE subject_answered_by = u.id::text;
+	UPDATE ch.proposal SET reviewed_by = 'erased'
+	WHERE reviewed_by = u.id::text;
+	UPDATE ch.placement SET created_by = 'erased'
+	WHERE created_by = u.id::text;
+	UPDATE ch.tandem SET created_by = 'erased'
+	WHERE created_by = u.id::text;
+	UPDATE ch.tandem_meeting SET created_by = 'erased'
+	WHERE created_by = u.id::text;
+	UPDATE ch.erasure_request SET requested_by = 'subject'
+	WHERE requested_by = u.id::text;
+	UPDATE ch.erasure_request SET cancelled_by = 'subject'
+	WHERE cancelled_by = u.id::text;
 	DELETE FROM ch.login_throttle WHERE email_key = lower(u.email);
 	UPDATE ch.participant SET assistant_id = NULL WHERE assistant_id = u.id;
 	UPDATE ch.matching_job SET created_by_user = NULL
@@ -718,13 +751,12 @@ DECLARE
 	props	text[];
 	out	jsonb;
 	n	integer;
+	audited	integer;
 BEGIN
 	SELECT * INTO p FROM ch.participant WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND THEN
 		RETURN '{}';
 	END IF;
-	SELECT * INTO u FROM ch.app_user WHERE participant_id = p.id
-	ORDER BY created_at LIMIT 1 FOR UPDATE;
 	SELECT coalesce(array_agg(id), '{}') INTO pls FROM ch.placement
 	WHERE participant_id = p.id;
 	SELECT coalesce(array_agg(id), '{}') INTO tds FROM ch.tandem
@@ -749,17 +781,25 @@ BEGIN
 	SELECT coalesce(array_agg(id::text), '{}') INTO jobs FROM gone;
 	out := out || jsonb_build_object('matching_jobs', cardinality(jobs));
 	DELETE FROM ch.idempotency WHERE strpos(body, p.id::text) > 0;
-	IF u.id IS NOT NULL THEN
+	-- Her accounts (the state admin may have made more than one).
+	audited := 0;
+	FOR u IN SELECT * FROM ch.app_user WHERE participant_id = p.id
+	    ORDER BY id FOR UPDATE LOOP
 		n := ch.erase_account_traces(u);
-		out := out || jsonb_build_object('account', 1,
-		    'account_records', n);
-	END IF;
+		out := out || jsonb_build_object('account',
+		    coalesce((out->>'account')::integer, 0) + 1,
+		    'account_records', coalesce((out->>'account_records')
+			::integer, 0) + n);
+		audited := audited + ch.audit_forget(ARRAY[u.id::text],
+		    u.id::text);
+	END LOOP;
 	-- Contact details, consents and the mentee profile go with her
-	-- (ON DELETE CASCADE); the request keeps no id (SET NULL).
+	-- (ON DELETE CASCADE); the request keeps no id (SET NULL). Deferred
+	-- keys are checked here, where an error stays this erasure's.
 	DELETE FROM ch.participant WHERE id = p.id;
-	n := ch.audit_forget(ids || props || jobs
-	    || ARRAY[p.id::text, u.id::text], u.id::text);
-	RETURN out || jsonb_build_object('audit_entries', n);
+	SET CONSTRAINTS ALL IMMEDIATE;
+	n := ch.audit_forget(ids || props || jobs || ARRAY[p.id::text], NULL);
+	RETURN out || jsonb_build_object('audit_entries', n + audited);
 END
 $$;
 
@@ -779,6 +819,10 @@ BEGIN
 	SELECT * INTO u FROM ch.app_user WHERE id = p_user FOR UPDATE;
 	IF NOT FOUND THEN
 		RETURN out;
+	END IF;
+	IF u.role NOT IN ('mentor', 'organization') THEN
+		RAISE EXCEPTION 'only a mentor''s or an organisation user''s '
+		    'account is erased as an account';
 	END IF;
 	SELECT * INTO m FROM ch.mentor WHERE user_id = u.id FOR UPDATE;
 	IF FOUND THEN
@@ -814,9 +858,22 @@ DECLARE
 	self	text[];
 	out	jsonb;
 BEGIN
-	self := array_remove(ARRAY[e.user_id::text, (SELECT u.id::text
-	    FROM ch.app_user u WHERE u.participant_id = e.participant_id)],
+	self := array_remove(e.user_id::text || ARRAY(SELECT u.id::text
+	    FROM ch.app_user u WHERE u.participant_id = e.participant_id),
 	    NULL);
+	IF e.subject = 'account' AND NOT EXISTS (SELECT 1 FROM ch.app_user u
+	    WHERE u.id = e.user_id AND u.role IN ('mentor', 'organization'))
+	    AND EXISTS (SELECT 1 FROM ch.app_user u WHERE u.id = e.user_id) THEN
+		-- Its role changed since it was filed: not erased, and said so.
+		UPDATE ch.erasure_request SET status = 'cancelled',
+		    cancelled_at = ch.privacy_now(), cancelled_by = 'system'
+		WHERE id = e.id;
+		PERFORM ch.erasure_due_refresh(NULL, e.user_id);
+		PERFORM ch.audit('ch-matcher', 'system', 'erasure.refused',
+		    'erasure_request', e.id::text, e.district_id, NULL,
+		    jsonb_build_object('reason', 'role_changed'));
+		RETURN;
+	END IF;
 	UPDATE ch.erasure_request SET status = 'done',
 	    done_at = ch.privacy_now(),
 	    requested_by = CASE WHEN requested_by = ANY (self)
@@ -1001,7 +1058,9 @@ $$;
 -- One run: the dry run is recorded; unless the state admin confirmed
 -- this version of the schedule, the run stops there. Otherwise it
 -- removes up to batch_limit records per rule, in the rules' order, and
--- records what it removed.
+-- records what it removed: every due record this run made go, under its
+-- rule, also when an earlier rule took it along (a closed person's
+-- meeting notes go with her).
 CREATE OR REPLACE FUNCTION ch.retention_run_now(p_trigger text)
 RETURNS ch.retention_run LANGUAGE plpgsql AS $$
 DECLARE
@@ -1034,9 +1093,17 @@ BEGIN
 		    WHERE b.n <= s.batch_limit
 		    ORDER BY array_position(ch.retention_rules(), b.rule),
 			b.key LOOP
-			PERFORM ch.retention_remove(d.rule, d.key);
-			gone := gone || jsonb_build_array(jsonb_build_object(
-			    'rule', d.rule, 'district_id', d.district_id));
+			-- Each record on its own: one that fails (logged)
+			-- is not counted and is due again next run.
+			BEGIN
+				PERFORM ch.retention_remove(d.rule, d.key);
+				gone := gone || jsonb_build_array(
+				    jsonb_build_object('rule', d.rule,
+				    'district_id', d.district_id));
+			EXCEPTION WHEN OTHERS THEN
+				RAISE WARNING 'retention % failed: %', d.rule,
+				    SQLERRM;
+			END;
 		END LOOP;
 		UPDATE ch.retention_run SET deleted = ch.retention_tally(
 		    gone)

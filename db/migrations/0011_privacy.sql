@@ -81,8 +81,9 @@ CREATE TABLE ch.erased_count (
 	-- placement: the offer's category; tandem: the mentor's
 	-- occupational area (KldB, one digit); meeting: ''
 	category	text NOT NULL,
-	-- placement: active or ended; tandem: active, completed or
-	-- ended_early (as they were before the erasure ended them)
+	-- placement: ended; tandem: completed or ended_early (an erasure
+	-- ends what was active first: ended, or ended_early with outcome
+	-- none)
 	status		text NOT NULL,
 	-- placement: the end reason; tandem: the outcome; '' if none
 	outcome		text NOT NULL,
@@ -106,8 +107,9 @@ CREATE TABLE ch.retention_schedule (
 	    CHECK (batch_limit BETWEEN 1 AND 100000),
 	run_every_hours	integer NOT NULL DEFAULT 24
 	    CHECK (run_every_hours BETWEEN 1 AND 720),
+	-- At least a day, so that every request can still be cancelled.
 	erasure_grace_days integer NOT NULL DEFAULT 14
-	    CHECK (erasure_grace_days BETWEEN 0 AND 90),
+	    CHECK (erasure_grace_days BETWEEN 1 AND 90),
 	schedule_version integer NOT NULL DEFAULT 1,
 	confirmed_version integer,
 	confirmed_by	text,

@@ -260,3 +260,20 @@ def test_a_database_newer_than_the_checkout_is_refused(scratch, tmp_path):
     assert "has migration %d, which this checkout does not" % version \
         in r.stderr, r.stderr
     assert schema_dump(url) == before
+
+
+def test_every_function_has_one_source_file():
+    """migrate.sh applies only the files that changed: a function defined
+    in two files would take whichever text ran last, and an edit of the
+    other file would bring the other text back."""
+    where = {}
+    functions = os.path.join(TOP, "db", "functions")
+    for name in sorted(os.listdir(functions)):
+        with open(os.path.join(functions, name)) as f:
+            for fn in re.findall(r"CREATE OR REPLACE FUNCTION (ch\.\w+)\(",
+                                 f.read()):
+                where.setdefault(fn, set()).add(name)
+    assert len(where) > 100
+    twice = {fn: sorted(files) for fn, files in where.items()
+             if len(files) > 1}
+    assert twice == {}

@@ -482,8 +482,12 @@ def test_mentor_reading_notes_through_her_export_is_audited(api, w):
         [(p.mentor.id, "mentor")], \
         "the mentor's export read the notes unrecorded"
     items, _ = export(api, p.me.token, "/v1/me/export")
-    assert [r["actions"] for r in of_type(items, "recipient")
-            if r.get("account_id") == p.mentor.id] == [["meetings.read"]]
+    # Her recipients name the mentor once, with the read (and what the
+    # mentor did to her tandem: the meeting she recorded).
+    mine = [r["actions"] for r in of_type(items, "recipient")
+            if r.get("account_id") == p.mentor.id]
+    assert len(mine) == 1 and "meetings.read" in mine[0], mine
+    assert "meeting.created" in mine[0], mine
 
 
 def external(stack, district, sub):
@@ -1044,6 +1048,9 @@ def refused_puts(orig):
     yield "run_every_hours 0", dict(orig, run_every_hours=0), 422, \
         ["/run_every_hours"]
     yield "grace 91 days", dict(orig, erasure_grace_days=91), 422, \
+        ["/erasure_grace_days"]
+    # No grace at all would make a request impossible to cancel.
+    yield "grace 0 days", dict(orig, erasure_grace_days=0), 422, \
         ["/erasure_grace_days"]
     yield "grace missing", {k: v for k, v in orig.items()
                             if k != "erasure_grace_days"}, 422, \

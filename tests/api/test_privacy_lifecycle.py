@@ -315,8 +315,10 @@ def test_a_mentor_account_is_erased_and_her_tandem_ended_first(private):
     assert canary in database_dump(stack)
     counts = report_of(report(api, coord.token), ERFURT)
 
+    # Filed with an Idempotency-Key: the stored reply names her account.
     r = api.request("POST", "/v1/users/%s/erasure" % mentor.id,
-                    headers=hdr(coord.token), json={})
+                    headers=hdr(coord.token, Idempotency_Key=unique("key")),
+                    json={})
     assert r.status_code == 202, r.text
     request = r.json()
     assert (request["subject"], request["subject_role"]) == \
@@ -348,6 +350,80 @@ def test_a_mentor_account_is_erased_and_her_tandem_ended_first(private):
         counts["tandems"]["ended_early"] + 1
     assert after["outcomes"]["none"] == counts["outcomes"]["none"] + 1
     assert after["meetings"] == counts["meetings"]
+    set_clock(stack, 0)
+
+
+def test_a_participant_with_two_accounts_is_erased_with_both(private):
+    stack, api = private
+    set_clock(stack, 0)
+    admin = Caller.demo(api, "state_admin")
+    coord = Caller.demo(api, "coordinator")
+    asst = Caller.demo(api, "assistant")
+    r = api.request("POST", "/v1/participants", headers=hdr(asst.token),
+                    json={"display_name": unique("Zwei"), "gender": "female",
+                          "languages": [{"code": "ar", "level": "native"}]})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    accounts = []
+    for _ in range(2):
+        email = unique("zwei") + "@app.example"
+        r = api.request("POST", "/v1/users", headers=hdr(admin.token), json={
+            "email": email, "password": DEMO_PASSWORD,
+            "role": "participant", "district_id": ERFURT,
+            "participant_id": pid})
+        assert r.status_code == 201, r.text
+        accounts.append(Caller(api, email, "participant", ERFURT,
+                               r.json()["id"]))
+    r = api.request("POST", "/v1/me/erasure",
+                    headers=hdr(accounts[1].token), json={})
+    assert r.status_code == 202, r.text
+    request = r.json()
+    set_clock(stack, 15)
+    done = wait_until("the erasure", lambda: (lambda x: x if x["status"]
+                      == "done" else None)(read(
+                          api, coord.token, "/v1/erasure-requests/"
+                          + request["id"]).json()))
+    assert done["erased"]["account"] == 2
+    assert done["requested_by"] == "subject"
+    dump = database_dump(stack)
+    for secret in [pid] + [a.id for a in accounts] + \
+            [a.email for a in accounts]:
+        assert secret not in dump, secret
+    set_clock(stack, 0)
+
+
+def test_an_account_whose_role_changed_is_not_erased(private):
+    """Only mentors' and organisation users' accounts are erased as
+    accounts: the role cannot change while the erasure waits, and if it
+    changed anyway (by hand in the database) the pool refuses it."""
+    stack, api = private
+    set_clock(stack, 0)
+    admin = Caller.demo(api, "state_admin")
+    coord = Caller.demo(api, "coordinator")
+    mentor, _ = active_mentor(api, admin, coord, ERFURT)
+    read(api, mentor.token, "/v1/me")       # she signed in: audited
+    r = api.request("POST", "/v1/users/%s/erasure" % mentor.id,
+                    headers=hdr(coord.token), json={})
+    assert r.status_code == 202, r.text
+    request = r.json()
+    r = api.request("PATCH", "/v1/users/" + mentor.id, headers=hdr(
+        admin.token, If_Match="*",
+        Content_Type="application/merge-patch+json"),
+        data=json.dumps({"role": "assistant"}))
+    assert r.status_code == 409, r.text
+    stack.sql("DELETE FROM ch.mentor WHERE user_id = %s;"
+              " UPDATE ch.app_user SET role = 'assistant' WHERE id = %s",
+              (mentor.id, mentor.id))
+    set_clock(stack, 15)
+    done = wait_until("the refusal", lambda: (lambda x: x if x["status"]
+                      != "pending" else None)(read(
+                          api, coord.token, "/v1/erasure-requests/"
+                          + request["id"]).json()))
+    assert (done["status"], done["cancelled_by"]) == ("cancelled", "system")
+    assert read(api, coord.token, "/v1/users/" + mentor.id).json()[
+        "role"] == "assistant"
+    assert stack.sql("SELECT count(*) FROM ch.audit_log WHERE actor = %s",
+                     (mentor.id,))[0][0] > 0
     set_clock(stack, 0)
 
 
