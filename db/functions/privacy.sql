@@ -143,14 +143,15 @@ $$;
 -- placements and proposals went to).
 
 CREATE OR REPLACE FUNCTION ch.person_export(p_who jsonb, p_participant uuid,
-    p_user uuid, p_after text[], p_limit integer)
+    p_users uuid[], p_after text[], p_limit integer)
 RETURNS TABLE (body text, k1 text, k2 text) LANGUAGE plpgsql AS $$
 DECLARE
 	ids	text[];
 BEGIN
-	ids := array_remove(ARRAY[p_participant::text, p_user::text,
-	    (SELECT m.id::text FROM ch.mentor m WHERE m.user_id = p_user)],
-	    NULL)
+	ids := array_remove(ARRAY[p_participant::text], NULL)
+	    || p_users::text[]
+	    || ARRAY(SELECT m.id::text FROM ch.mentor m
+		WHERE m.user_id = ANY (p_users))
 	    || ARRAY(SELECT x.id::text FROM ch.placement x
 		WHERE x.participant_id = p_participant)
 	    || ARRAY(SELECT x.id::text FROM ch.tandem x
@@ -163,13 +164,13 @@ BEGIN
 	FROM (
 	    SELECT 'account' AS type, ch.user_json(u)::jsonb AS data,
 		'01' AS k1, u.id::text AS k2
-	    FROM ch.app_user u WHERE u.id = p_user
+	    FROM ch.app_user u WHERE u.id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'session', jsonb_build_object('id', f.id,
 		'created_at', f.created_at, 'revoked_at', f.revoked_at,
 		'revoke_reason', f.revoke_reason),
 		'02' || ch.cursor_key(f.created_at), f.id::text
-	    FROM ch.token_family f WHERE f.user_id = p_user
+	    FROM ch.token_family f WHERE f.user_id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'participant', ch.participant_json(p),
 		'03', p.id::text
@@ -189,7 +190,7 @@ BEGIN
 	    UNION ALL
 	    SELECT 'mentor', ch.mentor_json(m),
 		'07', m.id::text
-	    FROM ch.mentor m WHERE m.user_id = p_user
+	    FROM ch.mentor m WHERE m.user_id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'placement', ch.placement_json(p_who, pl, false),
 		'08' || ch.cursor_key(pl.created_at), pl.id::text
@@ -198,27 +199,27 @@ BEGIN
 	    SELECT 'tandem', ch.tandem_json(p_who, t),
 		'09' || ch.cursor_key(t.created_at), t.id::text
 	    FROM ch.tandem t WHERE t.participant_id = p_participant
-		OR t.mentor_user_id = p_user
+		OR t.mentor_user_id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'meeting', ch.meeting_json(p_who, t, x),
 		'10' || ch.cursor_key(x.created_at), x.id::text
 	    FROM ch.tandem_meeting x JOIN ch.tandem t ON t.id = x.tandem_id
 	    WHERE x.participant_id = p_participant
-		OR x.mentor_user_id = p_user
+		OR x.mentor_user_id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'proposal', ch.proposal_json(p_who, x),
 		'11' || ch.cursor_key(x.created_at), x.id::text
 	    FROM ch.proposal x WHERE x.participant_id = p_participant
-		OR x.mentor_user_id = p_user
+		OR x.mentor_user_id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'registration', ch.registration_json(p_who, r),
 		'12' || ch.cursor_key(r.created_at), r.id::text
-	    FROM ch.event_registration r WHERE r.user_id = p_user
+	    FROM ch.event_registration r WHERE r.user_id = ANY (p_users)
 	    UNION ALL
 	    SELECT 'erasure_request', ch.erasure_json(e),
 		'13' || ch.cursor_key(e.requested_at), e.id::text
 	    FROM ch.erasure_request e
-	    WHERE e.participant_id = p_participant OR e.user_id = p_user
+	    WHERE e.participant_id = p_participant OR e.user_id = ANY (p_users)
 	    UNION ALL
 	    -- Who read or changed her data: each account once, with what
 	    -- it did and when, first and last.
@@ -231,12 +232,12 @@ BEGIN
 		    ORDER BY a.action)),
 		'first_at', min(a.at), 'last_at', max(a.at),
 		'count', count(*)),
-		'14' || a.actor, coalesce(p_participant, p_user)::text
+		'14' || a.actor, coalesce(p_participant, p_users[1])::text
 	    FROM ch.audit_log a
 	    WHERE a.entity IN ('participant', 'app_user', 'mentor',
 		'placement', 'tandem', 'proposal')
 		AND a.entity_id = ANY (ids) AND a.actor IS NOT NULL
-		AND a.actor IS DISTINCT FROM p_user::text
+		AND a.actor <> ALL (p_users::text[])
 	    GROUP BY a.actor
 	    UNION ALL
 	    -- The organisations her placements and proposals reached.
@@ -275,8 +276,8 @@ BEGIN
 	    p.id, p.district_id, jsonb_build_object('page',
 	    p_after IS NOT NULL));
 	RETURN QUERY SELECT * FROM ch.person_export(p_who, p.id,
-	    (SELECT u.id FROM ch.app_user u WHERE u.participant_id = p.id
-		ORDER BY u.created_at LIMIT 1), p_after, p_limit);
+	    ARRAY(SELECT u.id FROM ch.app_user u WHERE u.participant_id = p.id),
+	    p_after, p_limit);
 END
 $$;
 
@@ -302,7 +303,7 @@ BEGIN
 	RETURN QUERY SELECT * FROM ch.person_export(p_who,
 	    CASE WHEN p_who->>'role' = 'participant'
 		THEN (p_who->>'participant')::uuid END,
-	    (p_who->>'user')::uuid, p_after, p_limit);
+	    ARRAY[(p_who->>'user')::uuid], p_after, p_limit);
 END
 $$;
 

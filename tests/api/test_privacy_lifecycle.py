@@ -374,6 +374,13 @@ def test_a_participant_with_two_accounts_is_erased_with_both(private):
         assert r.status_code == 201, r.text
         accounts.append(Caller(api, email, "participant", ERFURT,
                                r.json()["id"]))
+    # Her export has both accounts and the sessions of both.
+    for a in accounts:
+        read(api, a.token, "/v1/me")
+    items = walk_export(api, asst.token, "/v1/participants/%s/export" % pid)
+    assert sorted(x["data"]["id"] for x in items if x["type"] == "account") \
+        == sorted(a.id for a in accounts)
+    assert len([x for x in items if x["type"] == "session"]) == 2
     r = api.request("POST", "/v1/me/erasure",
                     headers=hdr(accounts[1].token), json={})
     assert r.status_code == 202, r.text
