@@ -149,6 +149,7 @@ def test_database_restart_under_load(api, compose, who, figures):
     for t in threads:
         t.start()
     time.sleep(2)
+    started = compose.sql("SELECT pg_postmaster_start_time()")
     compose.docker("restart", "-t", "30", compose.containers("db")[0])
     compose.wait_healthy()
     # Back without a restart of the API: the next requests succeed.
@@ -162,7 +163,10 @@ def test_database_restart_under_load(api, compose, who, figures):
     for t in threads:
         t.join()
     assert ok, statuses
-    assert statuses.get(503, 0) > 0, statuses    # it noticed
+    # PostgreSQL did restart. Whether a request noticed (503) depends on
+    # timing: a pooled connection the server closed while idle is
+    # dropped by Kore without a failed request.
+    assert compose.sql("SELECT pg_postmaster_start_time()") != started
     bad = {s: n for s, n in statuses.items() if s not in (200, 503)}
     assert not bad, statuses
     for cid, when in apis.items():
