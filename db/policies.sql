@@ -208,7 +208,9 @@ CREATE POLICY read ON ch.problem_report FOR SELECT TO ch_app
 CREATE POLICY staff ON ch.problem_report TO ch_app
     USING (ch.staff_of(district_id));
 
-CREATE POLICY self_insert ON ch.problem_report FOR INSERT TO ch_app
+-- The person writes only what she reports from the app.
+CREATE POLICY self ON ch.problem_report TO ch_app
+    USING (ch.is_self(participant_id))
     WITH CHECK (ch.is_self(participant_id) AND channel = 'app');
 
 ALTER TABLE ch.problem_report_comment ENABLE ROW LEVEL SECURITY;
@@ -220,5 +222,5 @@ CREATE POLICY read ON ch.problem_report_comment FOR SELECT TO ch_app
 CREATE POLICY staff ON ch.problem_report_comment TO ch_app
     USING (ch.staff_of(district_id));
 
-CREATE POLICY self_insert ON ch.problem_report_comment FOR INSERT TO ch_app
-    WITH CHECK (ch.is_self(participant_id));
+CREATE POLICY self ON ch.problem_report_comment TO ch_app
+    USING (ch.is_self(participant_id));
