@@ -117,7 +117,9 @@ BEGIN
 		OR a.district_id = p_filter->>'district_id')
 	    AND (p_filter->>'person' IS NULL
 		OR (a.entity = 'participant'
-		    AND a.entity_id = p_filter->>'person'))
+		    AND a.entity_id = p_filter->>'person')
+		OR (a.entity = 'problem_report'
+		    AND a.detail->>'participant' = p_filter->>'person'))
 	    AND (p_filter->>'account' IS NULL
 		OR a.actor = p_filter->>'account')
 	    AND (p_filter->>'action' IS NULL

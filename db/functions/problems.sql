@@ -90,7 +90,8 @@ END
 $$;
 
 -- The rules of a report's fields that need data, as field errors.
-CREATE OR REPLACE FUNCTION ch.problem_check(r ch.problem_report)
+CREATE OR REPLACE FUNCTION ch.problem_check(r ch.problem_report,
+    p_old_assignee uuid DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	e	jsonb := '[]';
@@ -110,7 +111,11 @@ BEGIN
 	e := ch.check_place(e, '/place_id', r.place_id);
 	e := ch.check_codes(e, '/languages', 'languages',
 	    to_jsonb(r.languages), 'language');
-	IF r.assignee_id IS NOT NULL AND NOT EXISTS (SELECT 1
+	-- An assignee kept from before stays, even if her account was
+	-- disabled meanwhile: only a new one must be able to work on it.
+	IF r.assignee_id IS NOT NULL
+	    AND r.assignee_id IS DISTINCT FROM p_old_assignee
+	    AND NOT EXISTS (SELECT 1
 	    FROM ch.app_user u WHERE u.id = r.assignee_id
 		AND u.role IN ('coordinator', 'assistant')
 		AND u.district_id = r.district_id AND NOT u.disabled) THEN
@@ -293,7 +298,7 @@ BEGIN
 		    old.status, array_to_string(ch.problem_next(old.status),
 		    ', '))));
 	END IF;
-	PERFORM ch.fail_invalid(ch.problem_check(r),
+	PERFORM ch.fail_invalid(ch.problem_check(r, old.assignee_id),
 	    'The problem report is invalid.');
 	IF r.referred_to IS DISTINCT FROM old.referred_to THEN
 		r.referred_at := CASE WHEN r.referred_to IS NOT NULL
@@ -314,7 +319,8 @@ BEGIN
 	PERFORM ch.audit_by(p_who, 'problem_report.updated', 'problem_report',
 	    r.id, r.district_id, jsonb_strip_nulls(jsonb_build_object(
 	    'fields', (SELECT jsonb_agg(k) FROM jsonb_object_keys(p_patch) k),
-	    'status', CASE WHEN r.status <> old.status THEN r.status END)));
+	    'status', CASE WHEN r.status <> old.status THEN r.status END,
+	    'participant', r.participant_id)));
 	RETURN ROW(r.version, NULL::text, ch.problem_report_json(r, true)::text,
 	    false);
 END
@@ -389,7 +395,8 @@ BEGIN
 	RETURNING * INTO c;
 	PERFORM ch.audit_by(p_who, 'problem_report.commented',
 	    'problem_report', r.id, r.district_id,
-	    jsonb_build_object('comment', c.id));
+	    jsonb_strip_nulls(jsonb_build_object('comment', c.id,
+	    'participant', r.participant_id)));
 	RETURN ch.idem_finish(p_who, p_key, p_hash, ROW(NULL::integer,
 	    '/v1/problem-reports/' || r.id || '/comments/' || c.id,
 	    ch.problem_comment_json(c)::text, false));
