@@ -193,3 +193,34 @@ ALTER TABLE ch.erasure_request FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY read ON ch.erasure_request FOR SELECT TO ch_app
     USING (ch.erasure_visible(erasure_request));
+
+-- ---------------------------------------------------------------------
+-- ch.problem_report, ch.problem_report_comment
+-- What a person reported: the staff of its district and the person it is
+-- about. Organisations, mentors and the state admin read none.
+
+ALTER TABLE ch.problem_report ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ch.problem_report FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY read ON ch.problem_report FOR SELECT TO ch_app
+    USING (ch.problem_report_visible(problem_report));
+
+CREATE POLICY staff ON ch.problem_report TO ch_app
+    USING (ch.staff_of(district_id));
+
+-- The person writes only what she reports from the app.
+CREATE POLICY self ON ch.problem_report TO ch_app
+    USING (ch.is_self(participant_id))
+    WITH CHECK (ch.is_self(participant_id) AND channel = 'app');
+
+ALTER TABLE ch.problem_report_comment ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ch.problem_report_comment FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY read ON ch.problem_report_comment FOR SELECT TO ch_app
+    USING (ch.problem_comment_visible(problem_report_comment));
+
+CREATE POLICY staff ON ch.problem_report_comment TO ch_app
+    USING (ch.staff_of(district_id));
+
+CREATE POLICY self ON ch.problem_report_comment TO ch_app
+    USING (ch.is_self(participant_id));

@@ -71,6 +71,8 @@ GRANT SELECT ON ch.district, ch.place, ch.taxonomy, ch.taxonomy_term,
 GRANT SELECT ON ch.erasure_request, ch.retention_schedule, ch.retention_run
     TO ch_app;
 GRANT SELECT, INSERT ON ch.audit_log TO ch_app;
+GRANT SELECT, INSERT, UPDATE ON ch.problem_report TO ch_app;
+GRANT SELECT, INSERT ON ch.problem_report_comment TO ch_app;
 GRANT SELECT, INSERT, UPDATE ON ch.app_user, ch.token_family,
     ch.refresh_token, ch.participant, ch.participant_contact, ch.consent,
     ch.placement, ch.mentor, ch.mentee_profile, ch.tandem,

@@ -117,7 +117,9 @@ BEGIN
 		OR a.district_id = p_filter->>'district_id')
 	    AND (p_filter->>'person' IS NULL
 		OR (a.entity = 'participant'
-		    AND a.entity_id = p_filter->>'person'))
+		    AND a.entity_id = p_filter->>'person')
+		OR (a.entity = 'problem_report'
+		    AND a.detail->>'participant' = p_filter->>'person'))
 	    AND (p_filter->>'account' IS NULL
 		OR a.actor = p_filter->>'account')
 	    AND (p_filter->>'action' IS NULL
@@ -157,6 +159,8 @@ BEGIN
 	    || ARRAY(SELECT x.id::text FROM ch.tandem x
 		WHERE x.participant_id = p_participant)
 	    || ARRAY(SELECT x.id::text FROM ch.proposal x
+		WHERE x.participant_id = p_participant)
+	    || ARRAY(SELECT x.id::text FROM ch.problem_report x
 		WHERE x.participant_id = p_participant);
 	RETURN QUERY
 	SELECT jsonb_build_object('type', r.type, 'data', r.data)::text,
@@ -216,8 +220,17 @@ BEGIN
 		'12' || ch.cursor_key(r.created_at), r.id::text
 	    FROM ch.event_registration r WHERE r.user_id = ANY (p_users)
 	    UNION ALL
+	    SELECT 'problem_report', ch.problem_report_json(x, true),
+		'13' || ch.cursor_key(x.reported_at), x.id::text
+	    FROM ch.problem_report x WHERE x.participant_id = p_participant
+	    UNION ALL
+	    SELECT 'problem_comment', ch.problem_comment_json(c),
+		'14' || ch.cursor_key(c.created_at), c.id::text
+	    FROM ch.problem_report_comment c
+	    WHERE c.participant_id = p_participant
+	    UNION ALL
 	    SELECT 'erasure_request', ch.erasure_json(e),
-		'13' || ch.cursor_key(e.requested_at), e.id::text
+		'15' || ch.cursor_key(e.requested_at), e.id::text
 	    FROM ch.erasure_request e
 	    WHERE e.participant_id = p_participant OR e.user_id = ANY (p_users)
 	    UNION ALL
@@ -232,10 +245,10 @@ BEGIN
 		    ORDER BY a.action)),
 		'first_at', min(a.at), 'last_at', max(a.at),
 		'count', count(*)),
-		'14' || a.actor, coalesce(p_participant, p_users[1])::text
+		'16' || a.actor, coalesce(p_participant, p_users[1])::text
 	    FROM ch.audit_log a
 	    WHERE a.entity IN ('participant', 'app_user', 'mentor',
-		'placement', 'tandem', 'proposal')
+		'placement', 'tandem', 'proposal', 'problem_report')
 		AND a.entity_id = ANY (ids) AND a.actor IS NOT NULL
 		AND a.actor <> ALL (p_users::text[])
 	    GROUP BY a.actor
@@ -246,7 +259,7 @@ BEGIN
 		'via', to_jsonb(array_agg(DISTINCT g.via ORDER BY g.via)),
 		'first_at', min(g.at), 'last_at', max(g.at),
 		'count', count(*)),
-		'15' || o.id::text, o.id::text
+		'17' || o.id::text, o.id::text
 	    FROM (SELECT pl.organization_id, 'placement' AS via,
 		    pl.created_at AS at
 		FROM ch.placement pl WHERE pl.participant_id = p_participant
@@ -726,6 +739,12 @@ BEGIN
 	WHERE created_by = u.id::text;
 	UPDATE ch.tandem_meeting SET created_by = 'erased'
 	WHERE created_by = u.id::text;
+	UPDATE ch.problem_report SET reported_by = 'erased'
+	WHERE reported_by = u.id::text;
+	UPDATE ch.problem_report SET referred_by = 'erased'
+	WHERE referred_by = u.id::text;
+	UPDATE ch.problem_report_comment SET author = 'erased'
+	WHERE author = u.id::text;
 	UPDATE ch.erasure_request SET requested_by = 'subject'
 	WHERE requested_by = u.id::text;
 	UPDATE ch.erasure_request SET cancelled_by = 'subject'
@@ -753,6 +772,7 @@ DECLARE
 	out	jsonb;
 	n	integer;
 	audited	integer;
+	reports	text[];
 BEGIN
 	SELECT * INTO p FROM ch.participant WHERE id = p_id FOR UPDATE;
 	IF NOT FOUND THEN
@@ -780,6 +800,15 @@ BEGIN
 	WITH gone AS (DELETE FROM ch.matching_job WHERE participant_id = p.id
 	    RETURNING id)
 	SELECT coalesce(array_agg(id::text), '{}') INTO jobs FROM gone;
+	-- Her problem reports stay for the figures, without their text, their
+	-- comments or the link to her (SET NULL when she goes).
+	WITH kept AS (UPDATE ch.problem_report SET description = NULL,
+	    resolution_note = NULL
+	    WHERE participant_id = p.id RETURNING id)
+	SELECT coalesce(array_agg(id::text), '{}') INTO reports FROM kept;
+	DELETE FROM ch.problem_report_comment WHERE report_id::text = ANY (reports);
+	out := out || jsonb_build_object('problem_reports_anonymised',
+	    cardinality(reports));
 	out := out || jsonb_build_object('matching_jobs', cardinality(jobs));
 	DELETE FROM ch.idempotency WHERE strpos(body, p.id::text) > 0;
 	-- Her accounts (the state admin may have made more than one).
@@ -799,7 +828,8 @@ BEGIN
 	-- keys are checked here, where an error stays this erasure's.
 	DELETE FROM ch.participant WHERE id = p.id;
 	SET CONSTRAINTS ALL IMMEDIATE;
-	n := ch.audit_forget(ids || props || jobs || ARRAY[p.id::text], NULL);
+	n := ch.audit_forget(ids || props || jobs || reports
+	    || ARRAY[p.id::text], NULL);
 	RETURN out || jsonb_build_object('audit_entries', n + audited);
 END
 $$;

@@ -10,7 +10,7 @@ sweeping every second) and reads that stack's database and log files.
   a unique canary goes through every flow (consents, contact details, an
   account with a failed sign-in, proposals from suggest, batch and stable
   jobs, a placement, a mentee profile, a tandem with meetings and notes, an
-  event registration, exports), asks for her erasure herself, and the
+  event registration, problem reports with a comment, exports), asks for her erasure herself, and the
   worker pool carries it out once the clock passed the grace period. Then
   pg_dump of the whole database and every log file of the stack hold
   neither the canary nor her ids, and the women's report still adds up.
@@ -199,6 +199,23 @@ def test_canary_is_gone_after_erasure(private):
     waiting = Caller.new(api, admin, "mentor", ERFURT)
     assert register(api, waiting.token, event["id"])["status"] == "waiting"
 
+    # Problem reports about her: one recorded by staff, with a comment,
+    # one from her app.
+    r = api.request("POST", "/v1/problem-reports", headers=hdr(asst.token),
+                    json={"participant_id": pid, "category": "housing",
+                          "topic": "housing_wbs",
+                          "description": "Wohnung " + canary})
+    assert r.status_code == 201, r.text
+    reports = [r.json()["id"]]
+    r = api.request("POST", "/v1/problem-reports/%s/comments" % reports[0],
+                    headers=hdr(asst.token), json={"body": "Amt " + canary})
+    assert r.status_code == 201, r.text
+    r = api.request("POST", "/v1/problem-reports", headers=hdr(me.token),
+                    json={"category": "health",
+                          "description": "Arzt " + canary})
+    assert r.status_code == 201, r.text
+    reports.append(r.json()["id"])
+
     # The export holds every canary: staff's without meeting notes, hers
     # with them; both name the mentor who read the notes.
     staff_export = walk_export(api, asst.token, path + "/export", limit=7)
@@ -209,7 +226,8 @@ def test_canary_is_gone_after_erasure(private):
             "registration", "recipient"} <= types, types
     own_text = json.dumps(own_export)
     for text in ("Diplom " + canary, "Mentee " + canary,
-                 "Mentorin " + canary, canary + "stadt", email, phone):
+                 "Mentorin " + canary, canary + "stadt", email, phone,
+                 "Wohnung " + canary, "Amt " + canary, "Arzt " + canary):
         assert text in own_text, text
     staff_text = json.dumps(staff_export)
     assert "Grund " + canary in staff_text and "Platz " + canary in staff_text
@@ -270,6 +288,13 @@ def test_canary_is_gone_after_erasure(private):
     assert [x["status"] for x in regs] == ["registered"]
     assert read(api, coord.token, "/v1/audit?person=" + pid).json()[
         "items"] == []
+
+    # Her problem reports stay for the figures: no text, no link to her.
+    assert stack.sql("SELECT participant_id, description, resolution_note,"
+                     " (SELECT count(*) FROM ch.problem_report_comment c"
+                     "  WHERE c.report_id = r.id)"
+                     " FROM ch.problem_report r WHERE id = ANY (%s::uuid[])",
+                     (reports,)) == [(None, None, None, 0)] * 2
 
     # The counts of her tandem and meetings stay; she is no mentee now.
     after = report_of(report(api, coord.token), ERFURT)

@@ -201,6 +201,8 @@ VISIBILITY = {
     "tandem_meeting": "meeting_visible",
     "proposal": "proposal_visible",
     "erasure_request": "erasure_visible",
+    "problem_report": "problem_report_visible",
+    "problem_report_comment": "problem_comment_visible",
 }
 
 
@@ -231,7 +233,8 @@ KEYS = {"participant_contact": "participant_id",
 def a_reviewed_proposal(api):
     """Demo data has no proposals: one suggest job, its best proposal
     approved, so that staff and the offer's side both see one. Nor
-    erasure requests: one filed for the person and cancelled again."""
+    erasure requests: one filed for the person and cancelled again; nor
+    problem reports: one about her, with a comment."""
     who = callers(api)
     offer_for(api, who, "de")
     p = person(api, who, "de")
@@ -244,6 +247,16 @@ def a_reviewed_proposal(api):
     r = api.request("POST", r.headers["Location"] + "/cancel",
                     headers=hdr(who["coord"].token), json={})
     assert r.status_code == 200, r.text
+    # A problem report about the person, with a comment.
+    r = api.request("POST", "/v1/problem-reports",
+                    headers=hdr(who["assist"].token),
+                    json={"participant_id": p["id"], "category": "health",
+                          "description": "Kein Dolmetscher beim Arzt."})
+    assert r.status_code == 201, r.text
+    r = api.request("POST", r.headers["Location"] + "/comments",
+                    headers=hdr(who["assist"].token),
+                    json={"body": "Sprachmittlerpool angefragt."})
+    assert r.status_code == 201, r.text
 
 
 @pytest.mark.parametrize("table,function", sorted(VISIBILITY.items()))

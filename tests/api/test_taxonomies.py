@@ -57,13 +57,33 @@ def test_taxonomy_list(api, stack):
     by_name = {t["name"]: t for t in items}
     assert set(by_name) == {"activity_categories", "languages",
                             "language_levels", "occupational_fields",
-                            "qualification_levels"}
+                            "qualification_levels", "problem_categories"}
     for t in items:
         assert t["terms"] == stack.sql(
             "SELECT count(*) FROM ch.taxonomy_term WHERE taxonomy = %s",
             (t["name"],))[0][0]
         assert {"de", "en"} <= set(t["locales"])
     assert "uk" in by_name["activity_categories"]["locales"]
+    # What migrants report: every label in every language of the app.
+    assert {"de", "en", "uk", "ar", "ru", "fa", "tr"} <= \
+        set(by_name["problem_categories"]["locales"])
+
+
+def test_problem_categories_are_two_levels_deep(api):
+    items = api.get("/v1/taxonomies/problem_categories",
+                    headers={"Accept-Language": "uk"}).json()["items"]
+    top = {i["code"] for i in items if i["parent"] is None}
+    assert top == {"housing", "work_recognition", "language_courses",
+                   "residence_authorities", "childcare_school", "health",
+                   "discrimination_racism", "transport_mobility",
+                   "money_benefits", "digital_access", "other"}
+    for i in items:
+        if i["parent"] is not None:
+            assert i["parent"] in top and i["code"].startswith(
+                i["parent"] + "_"), i
+    # Labels in the asked language: Ukrainian is Cyrillic.
+    label = {i["code"]: i["label"] for i in items}["housing"]
+    assert any("\u0400" <= ch <= "\u04ff" for ch in label), label
 
 
 def taxonomy_codes(api, name):
