@@ -193,7 +193,7 @@ def build(api, stack, t, route, scope):
 
     if route == "GET /v1/taxonomies":
         c["path"] = "/v1/taxonomies"
-        c["ok"] = lambda r: len(r.json()["items"]) == 5
+        c["ok"] = lambda r: len(r.json()["items"]) == 6
     elif route == "GET /v1/taxonomies/{name}":
         c["path"] = "/v1/taxonomies/activity_categories"
         c["ok"] = lambda r: r.json()["name"] == "activity_categories"
